@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/decode"
+	"github.com/spf13/cobra"
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success
+  1  failure (something fleetup tried did not work)
+  2  usage or configuration error (nothing was changed)`
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &cli.Global{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return cli.ExitOK
+	}
+	code := cli.ExitCode(err)
+	msg := err.Error()
+	var de decode.Errors
+	var one *decode.Error
+	if errors.As(err, &de) || errors.As(err, &one) {
+		msg = "invalid configuration:\n" + msg
+	}
+	fmt.Fprintln(stderr, "Error: "+g.Redact(msg))
+	return code
+}
+
+func newRoot(g *cli.Global) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "fleetup",
+		Short: "Bootstrap a GitOps platform (Argo CD, External Secrets, addons) onto a Kubernetes cluster",
+		Long: `fleetup reads config.yaml and the packages catalog, shows what it is about to
+do, and installs Argo CD and External Secrets, the platform's secrets and the
+addon ApplicationSets, waiting on the addons' dependency graph until Argo CD
+manages everything.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&g.ConfigFile, "config", "config.yaml", "path to config.yaml")
+	f.StringVar(&g.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&g.Context, "context", "", "kubeconfig context to use")
+	f.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
+	f.BoolVar(&g.Yes, "yes", false, "answer yes to the approval prompt (required without a terminal)")
+	f.StringVar(&g.LogFormat, "log-format", "text", "log format without a terminal: text or json")
+	f.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeat for more)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.Validate() }
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
+	root.SetHelpTemplate(root.HelpTemplate())
+
+	root.AddCommand(newPlanCmd(g), newVersionCmd(g))
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(newCompletionCmd(root))
+	root.Args = cobra.NoArgs
+	for _, c := range append(root.Commands(), root) {
+		if c != root {
+			c.Long = c.Short + "\n\n" + exitCodesHelp
+		}
+		if c.Args == nil {
+			c.Args = cobra.NoArgs
+		}
+		// Unknown commands and bad arguments are usage errors (exit 2).
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return cli.Usage(err)
+			}
+			return nil
+		}
+	}
+	return root
+}

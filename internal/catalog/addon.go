@@ -1,0 +1,94 @@
+package catalog
+
+import (
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Chart is the chart name: chartName, or the entry's key.
+func (a *Addon) Chart() string {
+	if a.ChartName != "" {
+		return a.ChartName
+	}
+	return a.Name
+}
+
+// Release is the Helm release name: releaseName, or the chart name.
+func (a *Addon) Release() string {
+	if a.ReleaseName != "" {
+		return a.ReleaseName
+	}
+	return a.Chart()
+}
+
+// TargetNamespace is where the addon is installed (its key when unset).
+func (a *Addon) TargetNamespace() string {
+	if a.Namespace != "" {
+		return a.Namespace
+	}
+	return a.Name
+}
+
+// LabelName is the addon's name as used in cluster secret labels:
+// enable_<addon> with '-' turned into '_' (the gitops-bridge convention).
+func (a *Addon) LabelName() string { return EnableLabel(a.Name) }
+
+// EnableLabel is the cluster secret label that switches an addon on.
+func EnableLabel(addon string) string {
+	return "enable_" + strings.ReplaceAll(addon, "-", "_")
+}
+
+// Timeout is the addon's health timeout, or def when it sets none.
+func (a *Addon) Timeout(def time.Duration) time.Duration {
+	if a.HealthTimeout > 0 {
+		return a.HealthTimeout.D()
+	}
+	return def
+}
+
+// Source classifies where the addon comes from.
+func (a *Addon) Source() Source {
+	if a.Path != "" {
+		kind := SourceManifests
+		if a.Type == "chart" {
+			kind = SourceGitChart
+		}
+		return Source{Kind: kind, Path: a.Path}
+	}
+	repo := a.ChartRepository
+	kind := SourceHelmRepo
+	switch {
+	case strings.HasPrefix(repo, "oci://"):
+		kind = SourceOCI
+	case !strings.HasPrefix(repo, "https://") && !strings.HasPrefix(repo, "http://"):
+		// CNOE writes OCI registries as bare hosts (public.ecr.aws) with chartNamespace.
+		kind = SourceOCI
+		repo = "oci://" + strings.TrimSuffix(repo, "/")
+		if a.ChartNamespace != "" {
+			repo += "/" + a.ChartNamespace
+		}
+	}
+	return Source{Kind: kind, URL: repo, Chart: a.Chart(), Version: a.DefaultVersion}
+}
+
+// ManifestDirs lists the packages-tree directories of the addon's
+// additionalResources of type manifests (CNOE: packages/<chartName>/manifests).
+func (a *Addon) ManifestDirs() []string {
+	var out []string
+	for _, r := range a.AdditionalResources {
+		if r.Type == "manifests" && r.ManifestPath != "" {
+			out = append(out, filepath.Join(a.Chart(), r.ManifestPath))
+		}
+	}
+	return out
+}
+
+// String is a one-line description: "helm-repository argo-cd 9.5.11" or
+// "git-chart packages/platform-gateway".
+func (s Source) String() string {
+	if s.Path != "" {
+		return string(s.Kind) + " " + s.Path
+	}
+	return string(s.Kind) + " " + s.Chart + " " + s.Version
+}
