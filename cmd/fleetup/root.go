@@ -67,6 +67,9 @@ manages everything.
 	root.AddCommand(newPlanCmd(g), newVersionCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
+	// Runnable so that an unknown command reaches Args (exit 2) instead of
+	// cobra printing help and exiting 0.
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.Args = cobra.NoArgs
 	for _, c := range append(root.Commands(), root) {
 		if c != root {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/config"
@@ -82,7 +83,7 @@ func Parse(file string, data []byte) (*Catalog, error) {
 			continue
 		}
 		seen[name] = true
-		if contains(globalKeys, name) {
+		if slices.Contains(globalKeys, name) {
 			globals.Content = append(globals.Content, k, v)
 			continue
 		}
@@ -126,15 +127,6 @@ func Parse(file string, data []byte) (*Catalog, error) {
 func hasKey(n *yaml.Node, key string) bool {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
 			return true
 		}
 	}

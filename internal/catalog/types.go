@@ -11,43 +11,43 @@ import (
 // Addon is one catalog entry. The CNOE keys keep their names so existing
 // forks load unchanged; fleetup adds dependsOn and healthTimeout.
 type Addon struct {
-	Enabled              decode.Bool         `yaml:"enabled" doc:"Whether the addon is installed."`
-	Namespace            string              `yaml:"namespace" doc:"Namespace the addon is installed into."`
-	ChartName            string              `yaml:"chartName" doc:"Chart name in the repository; the entry's key when empty."`
-	ChartRepository      string              `yaml:"chartRepository" doc:"Helm repository URL (https://, http:// on a private network) or OCI registry (oci://, or a bare registry host with chartNamespace)."`
-	ChartNamespace       string              `yaml:"chartNamespace" doc:"Path inside an OCI registry, e.g. aws-controllers-k8s."`
-	DefaultVersion       string              `yaml:"defaultVersion" doc:"Pinned chart version."`
-	ReleaseName          string              `yaml:"releaseName" doc:"Helm release name; the chart name when empty."`
-	ValuesObject         map[string]any      `yaml:"valuesObject" doc:"Helm values, may use the cluster generator's Go templates."`
-	AdditionalResources  []Resource          `yaml:"additionalResources" doc:"Extra sources of the addon's Application, e.g. its manifests/ directory."`
-	Selector             *LabelSelector      `yaml:"selector" doc:"Which clusters get the addon, by the labels of their Argo CD cluster secret."`
-	SelectorMatchLabels  map[string]string   `yaml:"selectorMatchLabels" doc:"Extra matchLabels for the cluster generator."`
-	IgnoreDifferences    []map[string]any    `yaml:"ignoreDifferences" doc:"Argo CD ignoreDifferences for the Application."`
-	SyncPolicy           map[string]any      `yaml:"syncPolicy" doc:"Argo CD syncPolicy for the Application, replacing the catalog-wide one."`
-	SyncPolicyAppSet     map[string]any      `yaml:"syncPolicyAppSet" doc:"syncPolicy of the ApplicationSet itself."`
-	Path                 string              `yaml:"path" doc:"A directory in the Git repository, relative to its root, holding a Helm chart or plain manifests, instead of a chart repository."`
-	Type                 string              `yaml:"type" enum:"chart|manifest|manifests" doc:"With path: chart (a Helm chart directory) or manifest(s) (plain YAML)."`
-	ValueFiles           []string            `yaml:"valueFiles" doc:"Extra value files under packages/<addon>/."`
-	ValuesFileName       string              `yaml:"valuesFileName" doc:"Name of the addon's values file instead of values.yaml."`
-	EnableAckPodIdentity decode.Bool         `yaml:"enableAckPodIdentity" doc:"CNOE: an EKS Pod Identity association through ACK; fleetup's AppSet chart does not create one, so only false is accepted."`
-	AnnotationsApp       map[string]string   `yaml:"annotationsApp" doc:"Annotations on the generated Applications."`
-	AnnotationsAppSet    map[string]string   `yaml:"annotationsAppSet" doc:"Annotations on the ApplicationSet."`
-	LabelsAppSet         map[string]string   `yaml:"labelsAppSet" doc:"Labels on the ApplicationSet."`
-	GoTemplateOptions    []string            `yaml:"goTemplateOptions" doc:"goTemplateOptions of the ApplicationSet."`
-	AppSetName           string              `yaml:"appSetName" doc:"Name template of the generated Applications."`
-	DependsOn            []string            `yaml:"dependsOn" doc:"fleetup: addons that must be healthy before this one starts."`
-	HealthTimeout        decode.Duration     `yaml:"healthTimeout" doc:"fleetup: how long the addon may take to become healthy once started."`
-	CRDGroups            []string            `yaml:"crdGroups" doc:"fleetup: API groups of the CRDs the addon installs, for uninstall --purge-crds."`
-	Stateful             *StatefulResources  `yaml:"stateful" doc:"fleetup: PersistentVolumeClaims the addon leaves behind, deleted by uninstall unless --keep-pvcs."`
+	Enabled              decode.Bool        `yaml:"enabled" doc:"Whether the addon is installed."`
+	Namespace            string             `yaml:"namespace" doc:"Namespace the addon is installed into."`
+	ChartName            string             `yaml:"chartName" doc:"Chart name in the repository; the entry's key when empty."`
+	ChartRepository      string             `yaml:"chartRepository" doc:"Helm repository URL (https://, http:// on a private network) or OCI registry (oci://, or a bare registry host with chartNamespace)."`
+	ChartNamespace       string             `yaml:"chartNamespace" doc:"Path inside an OCI registry, e.g. aws-controllers-k8s."`
+	DefaultVersion       string             `yaml:"defaultVersion" doc:"Pinned chart version."`
+	ReleaseName          string             `yaml:"releaseName" doc:"Helm release name; the chart name when empty."`
+	ValuesObject         map[string]any     `yaml:"valuesObject" doc:"Helm values, may use the cluster generator's Go templates."`
+	AdditionalResources  []Resource         `yaml:"additionalResources" doc:"Extra sources of the addon's Application, e.g. its manifests/ directory."`
+	Selector             *LabelSelector     `yaml:"selector" doc:"Which clusters get the addon, by the labels of their Argo CD cluster secret."`
+	SelectorMatchLabels  map[string]string  `yaml:"selectorMatchLabels" doc:"Extra matchLabels for the cluster generator."`
+	IgnoreDifferences    []map[string]any   `yaml:"ignoreDifferences" doc:"Argo CD ignoreDifferences for the Application."`
+	SyncPolicy           map[string]any     `yaml:"syncPolicy" doc:"Argo CD syncPolicy for the Application, replacing the catalog-wide one."`
+	SyncPolicyAppSet     map[string]any     `yaml:"syncPolicyAppSet" doc:"syncPolicy of the ApplicationSet itself."`
+	Path                 string             `yaml:"path" doc:"A directory in the Git repository, relative to its root, holding a Helm chart or plain manifests, instead of a chart repository."`
+	Type                 string             `yaml:"type" enum:"chart|manifest|manifests" doc:"With path: chart (a Helm chart directory) or manifest(s) (plain YAML)."`
+	ValueFiles           []string           `yaml:"valueFiles" doc:"Extra value files under packages/<addon>/."`
+	ValuesFileName       string             `yaml:"valuesFileName" doc:"Name of the addon's values file instead of values.yaml."`
+	EnableAckPodIdentity decode.Bool        `yaml:"enableAckPodIdentity" doc:"CNOE: an EKS Pod Identity association through ACK; fleetup's AppSet chart does not create one, so only false is accepted."`
+	AnnotationsApp       map[string]string  `yaml:"annotationsApp" doc:"Annotations on the generated Applications."`
+	AnnotationsAppSet    map[string]string  `yaml:"annotationsAppSet" doc:"Annotations on the ApplicationSet."`
+	LabelsAppSet         map[string]string  `yaml:"labelsAppSet" doc:"Labels on the ApplicationSet."`
+	GoTemplateOptions    []string           `yaml:"goTemplateOptions" doc:"goTemplateOptions of the ApplicationSet."`
+	AppSetName           string             `yaml:"appSetName" doc:"Name template of the generated Applications."`
+	DependsOn            []string           `yaml:"dependsOn" doc:"fleetup: addons that must be healthy before this one starts."`
+	HealthTimeout        decode.Duration    `yaml:"healthTimeout" doc:"fleetup: how long the addon may take to become healthy once started."`
+	CRDGroups            []string           `yaml:"crdGroups" doc:"fleetup: API groups of the CRDs the addon installs, for uninstall --purge-crds."`
+	Stateful             *StatefulResources `yaml:"stateful" doc:"fleetup: PersistentVolumeClaims the addon leaves behind, deleted by uninstall unless --keep-pvcs."`
 	// Selected is set by validation: enabled and its selector matches the hub.
 	Selected bool `yaml:"-"`
 	// Skip says why an addon is not installed (disabled, not selected).
-	Skip string `yaml:"-"`
-	Name                 string              `yaml:"-"`
-	Pos                  decode.Pos          `yaml:"-"`
-	node                 *yaml.Node          `yaml:"-"`
-	depPos               map[int]decode.Pos  `yaml:"-"`
-	overrides            map[string]struct{} `yaml:"-"`
+	Skip      string              `yaml:"-"`
+	Name      string              `yaml:"-"`
+	Pos       decode.Pos          `yaml:"-"`
+	node      *yaml.Node          `yaml:"-"`
+	depPos    map[int]decode.Pos  `yaml:"-"`
+	overrides map[string]struct{} `yaml:"-"`
 }
 
 // Resource is an additional source of an addon's Application.

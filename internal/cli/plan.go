@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
@@ -21,6 +23,9 @@ func Load(ctx context.Context, g *Global) (*plan.Plan, error) {
 		return nil, err
 	}
 	cfg, err := config.Load(g.ConfigFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Usage(fmt.Errorf("no config file at %s: pass --config, or copy the example config.yaml from the fleetup repository", g.ConfigFile))
+	}
 	if err != nil {
 		return nil, err
 	}

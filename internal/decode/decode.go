@@ -324,6 +324,15 @@ func (d *decoder) structure(path string, n *yaml.Node, v reflect.Value) {
 		}
 		seen[key] = true
 		d.value(join(path, key), p[1], v.FieldByIndex(f.index))
+		d.keyPos(join(path, key), p[0], p[1])
+	}
+}
+
+// keyPos makes a block-valued entry point at its key: "addons.x" is best
+// shown where "x:" is written, a scalar at its value.
+func (d *decoder) keyPos(path string, k, v *yaml.Node) {
+	if v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode {
+		d.res.Positions[path] = Pos{k.Line, k.Column}
 	}
 }
 
@@ -352,6 +361,7 @@ func (d *decoder) mapping(path string, n *yaml.Node, v reflect.Value) {
 		seen[key] = true
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.value(join(path, key), p[1], elem)
+		d.keyPos(join(path, key), p[0], p[1])
 		v.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
 	}
 }

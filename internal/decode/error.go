@@ -72,6 +72,14 @@ func DidYouMean(got string, candidates []string) string {
 func Closest(got string, candidates []string) string {
 	best, bestD := "", -1
 	lg := strings.ToLower(got)
+	// A candidate that the input extends or shortens (domain_name for
+	// domain) is a likely intent even at a large edit distance.
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if len(lc) >= 4 && len(lg) >= 4 && lc != lg && (strings.HasPrefix(lg, lc) || strings.HasPrefix(lc, lg)) {
+			return c
+		}
+	}
 	for _, c := range candidates {
 		d := levenshtein(lg, strings.ToLower(c))
 		if bestD < 0 || d < bestD {

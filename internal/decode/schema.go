@@ -17,6 +17,9 @@ var schemaProviderType = reflect.TypeOf((*SchemaProvider)(nil)).Elem()
 // `required:"true"` and `enum:"a|b"` for constraints. Objects are closed
 // (additionalProperties: false) because the decoder rejects unknown keys.
 func Schema(t reflect.Type) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		return Schema(t.Elem())
+	}
 	if t.Implements(schemaProviderType) {
 		return reflect.Zero(t).Interface().(SchemaProvider).JSONSchema()
 	}

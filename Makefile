@@ -1,0 +1,45 @@
+# fleetup: build, test, lint.
+#   make build      the fleetup binary in bin/
+#   make test       unit + integration/e2e tests on the real test environment
+#                   (builds the environment's binaries into a cache on first use,
+#                   about 25 minutes on 2 cores; then it is reused)
+#   make test-unit  only the fast tests (no environment)
+#   make testenv    build the test environment's binaries only
+#   make lint       gofmt + go vet
+#   make fuzz       run the fuzz targets for FUZZTIME each
+#   make schema     regenerate docs/config.schema.json
+
+GO        ?= go
+FUZZTIME  ?= 3m
+export FLEETUP_TESTENV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleetup/testenv
+
+.PHONY: build test test-unit testenv lint fuzz schema bench clean
+
+build:
+	$(GO) build -trimpath -o bin/fleetup ./cmd/fleetup
+
+testenv:
+	scripts/testenv-build.sh >/dev/null
+
+test: testenv
+	FLEETUP_TESTENV=required $(GO) test -count=1 -timeout 60m ./...
+
+test-unit:
+	$(GO) test -short -count=1 ./...
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test ./internal/config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/catalog -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+schema:
+	$(GO) test ./internal/config -run TestSchemaIsCurrent -update
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+clean:
+	rm -rf bin
