@@ -1,0 +1,222 @@
+package envtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/kube"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// Options chooses what runs.
+type Options struct {
+	// Nodes is the number of kwok nodes (default 3).
+	Nodes int
+	// ArgoCD starts redis and the three Argo CD controllers.
+	ArgoCD bool
+	// ESO starts the External Secrets controller.
+	ESO bool
+	// Timeout bounds start-up (default 3 minutes).
+	Timeout time.Duration
+	// Log receives progress lines (default: discarded).
+	Log io.Writer
+}
+
+// Env is a running environment. Everything it started is stopped by Stop.
+type Env struct {
+	// Dir holds data, certificates and logs/<component>.log.
+	Dir string
+	// Kubeconfig is a kubeconfig file for the admin user.
+	Kubeconfig string
+	// Config is the admin REST config.
+	Config *rest.Config
+	// Client is a fleetup kube client for the admin user.
+	Client *kube.Client
+	// Server is the API server URL; CACert its serving certificate (PEM);
+	// Token the admin bearer token.
+	Server string
+	CACert []byte
+	Token  string
+	// ArgoNamespace is where Argo CD runs ("argocd") when enabled.
+	ArgoNamespace string
+
+	bins  *Binaries
+	opts  Options
+	ports map[string]int
+	mu    sync.Mutex
+	procs []*process
+	log   io.Writer
+}
+
+// Start brings up the environment; on error everything started is stopped.
+func Start(ctx context.Context, opts Options) (*Env, error) {
+	if opts.Nodes == 0 {
+		opts.Nodes = 3
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 3 * time.Minute
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	bins, err := FindBinaries()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "fleetup-envtest-")
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{Dir: dir, bins: bins, opts: opts, log: opts.Log, ArgoNamespace: "argocd"}
+	ctx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errors.New("test environment start-up timed out"))
+	defer cancel()
+	if err := e.start(ctx); err != nil {
+		tails := e.Tails(20)
+		e.Stop()
+		return nil, fmt.Errorf("start test environment: %w\n%s", err, tails)
+	}
+	return e, nil
+}
+
+func (e *Env) logf(format string, args ...any) {
+	fmt.Fprintf(e.log, "%s envtest: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+func (e *Env) start(ctx context.Context) error {
+	names := []string{"etcd", "etcd-peer", "apiserver", "kcm", "scheduler", "kwok", "redis", "repo", "repo-metrics", "app-metrics", "appset-metrics", "appset-probe", "appset-webhook", "eso-metrics", "eso-health"}
+	ports, err := freePorts(len(names))
+	if err != nil {
+		return err
+	}
+	e.ports = map[string]int{}
+	for i, n := range names {
+		e.ports[n] = ports[i]
+	}
+	begin := time.Now()
+	if err := e.startControlPlane(ctx); err != nil {
+		return err
+	}
+	e.logf("control plane ready in %v", time.Since(begin).Round(time.Millisecond))
+	if err := e.startKwok(ctx); err != nil {
+		return err
+	}
+	e.logf("%d kwok nodes ready in %v", e.opts.Nodes, time.Since(begin).Round(time.Millisecond))
+	if e.opts.ArgoCD {
+		if err := e.startArgoCD(ctx); err != nil {
+			return err
+		}
+		e.logf("Argo CD ready in %v", time.Since(begin).Round(time.Millisecond))
+	}
+	if e.opts.ESO {
+		if err := e.startESO(ctx); err != nil {
+			return err
+		}
+		e.logf("External Secrets ready in %v", time.Since(begin).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func (e *Env) run(name, bin string, args, env []string) (*process, error) {
+	p, err := start(e.Dir, name, bin, args, env)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.procs = append(e.procs, p)
+	e.mu.Unlock()
+	return p, nil
+}
+
+// Stop kills every process the environment started, newest first, and
+// removes its directory unless FLEETUP_TESTENV_KEEP is set.
+func (e *Env) Stop() {
+	e.mu.Lock()
+	procs := e.procs
+	e.procs = nil
+	e.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop(5 * time.Second)
+	}
+	if os.Getenv("FLEETUP_TESTENV_KEEP") == "" {
+		os.RemoveAll(e.Dir)
+	}
+}
+
+// PIDs lists the process IDs the environment started (for leak checks).
+func (e *Env) PIDs() []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var pids []int
+	for _, p := range e.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	return pids
+}
+
+// Tails returns the last n log lines of every component, for failures.
+func (e *Env) Tails(n int) string {
+	e.mu.Lock()
+	procs := append([]*process(nil), e.procs...)
+	e.mu.Unlock()
+	sort.Slice(procs, func(i, j int) bool { return procs[i].name < procs[j].name })
+	var b strings.Builder
+	for _, p := range procs {
+		state := "running"
+		if done, err := p.exited(); done {
+			state = fmt.Sprintf("exited: %v", err)
+		}
+		fmt.Fprintf(&b, "----- %s (%s), last %d lines of %s -----\n%s\n", p.name, state, n, p.logPath, p.tail(n))
+	}
+	return b.String()
+}
+
+// checkAlive fails when a component already exited.
+func (e *Env) checkAlive() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, p := range e.procs {
+		if done, err := p.exited(); done {
+			return fmt.Errorf("%s exited: %v", p.name, err)
+		}
+	}
+	return nil
+}
+
+func (e *Env) writeKubeconfig() error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: e.Server, CertificateAuthorityData: e.CACert}
+	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: e.Token}
+	cfg.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
+	cfg.CurrentContext = "envtest"
+	e.Kubeconfig = filepath.Join(e.Dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, e.Kubeconfig); err != nil {
+		return err
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", e.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	e.Config = rc
+	e.Client, err = kube.New(rc)
+	return err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b)
+}
