@@ -8,12 +8,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fleetup/fleetup/internal/kube"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
-	"sigs.k8s.io/yaml"
 )
 
 // Manifest is one rendered Kubernetes object.
@@ -95,45 +95,13 @@ func FromObject(obj map[string]any) Manifest {
 // SplitYAML splits a multi-document YAML stream into objects, skipping
 // empty documents.
 func SplitYAML(s string) ([]map[string]any, error) {
-	var out []map[string]any
-	for _, doc := range splitDocs(s) {
-		if strings.TrimSpace(stripComments(doc)) == "" {
-			continue
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
-			return nil, err
-		}
-		if len(obj) == 0 {
-			continue
-		}
-		out = append(out, obj)
+	objs, err := kube.DecodeYAML([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, len(objs))
+	for i, o := range objs {
+		out[i] = o.Object
 	}
 	return out, nil
-}
-
-func splitDocs(s string) []string {
-	var docs []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		if strings.HasPrefix(line, "---") && strings.TrimSpace(strings.TrimPrefix(line, "---")) == "" {
-			docs = append(docs, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteString(line)
-	}
-	return append(docs, cur.String())
-}
-
-func stripComments(doc string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(doc, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }

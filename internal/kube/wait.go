@@ -85,7 +85,7 @@ func (c *Client) WaitFor(ctx context.Context, gvr schema.GroupVersionResource, n
 		return false, nil
 	})
 	if err != nil {
-		if ctx.Err() != nil && (errors.Is(err, watchtools.ErrWatchClosed) || errors.Is(err, wait.ErrWaitTimeout)) {
+		if ctx.Err() != nil && (errors.Is(err, watchtools.ErrWatchClosed) || wait.Interrupted(err)) {
 			err = context.Cause(ctx)
 		}
 		return last, &WaitError{What: what, LastSeen: Summary(last), Err: err}

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/kube"
@@ -75,8 +77,12 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeStale()
 	dir, err := os.MkdirTemp("", "fleetup-envtest-")
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return nil, err
 	}
 	e := &Env{Dir: dir, bins: bins, opts: opts, log: opts.Log, ArgoNamespace: "argocd"}
@@ -211,6 +217,26 @@ func (e *Env) writeKubeconfig() error {
 	e.Config = rc
 	e.Client, err = kube.New(rc)
 	return err
+}
+
+// removeStale deletes directories of environments whose test process died
+// without cleaning up (SIGKILL, a hard timeout); their components died with
+// it (Pdeathsig).
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "fleetup-envtest-*"))
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func randomHex(n int) string {
