@@ -169,8 +169,14 @@ func TestVersionAndCompletion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Exit codes:") || !strings.Contains(out, "2  usage or configuration error") {
 		t.Errorf("--help lacks exit codes: %q", out)
 	}
+	// Without a terminal and without --yes, install refuses before doing
+	// anything (exit 2), never hangs on a prompt.
+	code, _, errOut := fleetup(t, "install", "--config", shipped)
+	if code != 2 || !strings.Contains(errOut, "pass --yes") {
+		t.Errorf("install without terminal: %d %q", code, errOut)
+	}
 	// Commands that do nothing real yet must not exist.
-	for _, c := range []string{"install", "status", "uninstall"} {
+	for _, c := range []string{"status", "uninstall"} {
 		if code, _, _ := fleetup(t, c); code != 2 {
 			t.Errorf("%s exists before it does anything", c)
 		}

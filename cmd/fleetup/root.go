@@ -64,7 +64,7 @@ manages everything.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
-	root.AddCommand(newPlanCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newVersionCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

@@ -48,6 +48,7 @@ type Secrets struct {
 	KMSKeyID    string       `yaml:"kms_key_id" json:"kms_key_id,omitempty" doc:"KMS key (ID, ARN or alias) to encrypt Secrets Manager secrets with; the account's default key when empty."`
 	Namespace   string       `yaml:"namespace" json:"namespace" default:"fleetup-secrets" doc:"Namespace holding the secrets with the kubernetes backend."`
 	StoreName   string       `yaml:"store_name" json:"store_name" doc:"Name of the ClusterSecretStore fleetup creates; aws-secretsmanager (CNOE's name) or fleetup-kubernetes by default."`
+	APIURL      string       `yaml:"kubernetes_api_url" json:"kubernetes_api_url,omitempty" doc:"kubernetes backend: the API server URL External Secrets reads the secrets from; the in-cluster https://kubernetes.default.svc by default. Set it when External Secrets runs outside the cluster."`
 	GitHubApps  []Credential `yaml:"github_apps" json:"github_apps,omitempty" doc:"GitHub App credential files (YAML with url, appId, installationId, privateKey), stored under <prefix>/github-app keyed by name, like CNOE's private/*.yaml."`
 	GitHubToken *Credential  `yaml:"github_token" json:"github_token,omitempty" doc:"A file holding a GitHub token (YAML with url and token), the alternative to a GitHub App."`
 }

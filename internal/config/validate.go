@@ -151,6 +151,11 @@ func validateSecrets(c *Config, add func(string, string, string, string)) {
 	if errs := validation.IsDNS1123Subdomain(s.StoreName); len(errs) > 0 {
 		add("secrets.store_name", fmt.Sprintf("%q is not a resource name", s.StoreName), "a DNS-1123 subdomain", lowerHint(s.StoreName))
 	}
+	if s.APIURL != "" {
+		if u, err := url.Parse(s.APIURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			add("secrets.kubernetes_api_url", fmt.Sprintf("%q is not an https URL", s.APIURL), "the API server URL, e.g. https://kubernetes.default.svc", "")
+		}
+	}
 	seen := map[string]bool{}
 	creds := make([]struct {
 		path string

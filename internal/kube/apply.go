@@ -2,8 +2,11 @@ package kube
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -38,6 +41,15 @@ func (c *Client) Resource(obj *unstructured.Unstructured) (dynamic.ResourceInter
 // the fields fleetup sets (it is the source of truth for them). It returns
 // the object as stored.
 func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	return c.ApplyAs(ctx, obj, FieldManager)
+}
+
+// ApplyAs is Apply under another field manager, for fields fleetup owns
+// separately (the addon switches on the cluster secret), so that applying
+// the rest never removes them.
+func (c *Client) ApplyAs(ctx context.Context, obj *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
+	obj = obj.DeepCopy()
+	stringDataToData(obj)
 	ri, _, err := c.Resource(obj)
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", Describe(obj), err)
@@ -47,11 +59,34 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured) (*un
 		return nil, fmt.Errorf("apply %s: %w", Describe(obj), err)
 	}
 	force := true
-	out, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+	out, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: manager, Force: &force})
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", Describe(obj), err)
 	}
 	return out, nil
+}
+
+// stringDataToData moves a Secret's stringData into data (base64): the
+// server never stores stringData, so applying it would count as a change on
+// every run.
+func stringDataToData(obj *unstructured.Unstructured) {
+	if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Secret" {
+		return
+	}
+	sd, ok := obj.Object["stringData"].(map[string]any)
+	if !ok {
+		return
+	}
+	data, _ := obj.Object["data"].(map[string]any)
+	if data == nil {
+		data = map[string]any{}
+	}
+	for k, v := range sd {
+		s, _ := v.(string)
+		data[k] = base64.StdEncoding.EncodeToString([]byte(s))
+	}
+	obj.Object["data"] = data
+	delete(obj.Object, "stringData")
 }
 
 // Get reads the current state of obj's identity; nil, nil when absent.
@@ -92,3 +127,50 @@ var (
 	Applications    = GVR("argoproj.io", "v1alpha1", "applications")
 	ApplicationSets = GVR("argoproj.io", "v1alpha1", "applicationsets")
 )
+
+// Change says what an apply did.
+type Change string
+
+// Changes.
+const (
+	Created   Change = "created"
+	Updated   Change = "updated"
+	Unchanged Change = "unchanged"
+)
+
+// ApplyChange applies obj and reports whether it was created, updated or
+// left unchanged (same resourceVersion before and after).
+func (c *Client) ApplyChange(ctx context.Context, obj *unstructured.Unstructured) (Change, error) {
+	before, err := c.Get(ctx, obj.DeepCopy())
+	if err != nil && !meta.IsNoMatchError(errors.Unwrap(err)) {
+		return "", err
+	}
+	after, err := c.Apply(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case before == nil:
+		return Created, nil
+	case before.GetResourceVersion() == after.GetResourceVersion():
+		return Unchanged, nil
+	}
+	return Updated, nil
+}
+
+// Counts tallies changes for a summary line.
+type Counts map[Change]int
+
+// String is "2 created, 1 unchanged".
+func (c Counts) String() string {
+	var parts []string
+	for _, k := range []Change{Created, Updated, Unchanged} {
+		if c[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to do"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -4,6 +4,7 @@
 package kube
 
 import (
+	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -74,3 +75,13 @@ func (c *Client) ResetMapper() { c.Mapper.Reset() }
 
 // IsNoMatch reports whether err means the kind is unknown to the server.
 func IsNoMatch(err error) bool { return meta.IsNoMatchError(err) }
+
+// IsNoMatchErr is IsNoMatch anywhere in err's chain.
+func IsNoMatchErr(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if meta.IsNoMatchError(e) {
+			return true
+		}
+	}
+	return false
+}

@@ -137,3 +137,22 @@ func Summary(obj *unstructured.Unstructured) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// ConditionTrue is the Condition "status.conditions has type=True"; a
+// condition of that type with status False and a reason is reported in the
+// wait's last-seen state, not as a failure.
+func ConditionTrue(typ string) Condition {
+	return func(obj *unstructured.Unstructured) (bool, error) {
+		if obj == nil {
+			return false, nil
+		}
+		conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if m["type"] == typ && m["status"] == "True" {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+}

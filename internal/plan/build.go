@@ -82,6 +82,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor) (*Pla
 	}
 
 	p.ClusterSecret = ClusterSecret(cfg, cat, argo.TargetNamespace())
+	p.RepoSecrets = RepoSecrets(cat, argo.TargetNamespace())
 	sets, err := helm.Render(filepath.Join(cat.PackagesDir, AppSetChartDir), AppSetRelease, argo.TargetNamespace(), cat.Values)
 	if err != nil {
 		return nil, fmt.Errorf("packages/%s: %w", AppSetChartDir, err)

@@ -3,7 +3,9 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
@@ -58,6 +60,10 @@ func StoreObjects(cfg *config.Config) []helm.Manifest {
 		})}
 	}
 	ns := s.Namespace
+	apiURL := s.APIURL
+	if apiURL == "" {
+		apiURL = InClusterServer
+	}
 	return []helm.Manifest{
 		obj("v1", "Namespace", ns, "", labels, nil),
 		obj("v1", "ServiceAccount", SecretReader, ns, labels, nil),
@@ -75,7 +81,7 @@ func StoreObjects(cfg *config.Config) []helm.Manifest {
 			"spec": map[string]any{"provider": map[string]any{"kubernetes": map[string]any{
 				"remoteNamespace": ns,
 				"server": map[string]any{
-					"url":        InClusterServer,
+					"url":        apiURL,
 					"caProvider": map[string]any{"type": "ConfigMap", "name": "kube-root-ca.crt", "key": "ca.crt", "namespace": ns},
 				},
 				"auth": map[string]any{"serviceAccount": map[string]any{"name": SecretReader, "namespace": ns}},
@@ -116,6 +122,35 @@ func ClusterSecret(cfg *config.Config, cat *catalog.Catalog, namespace string) h
 	m.Object["metadata"].(map[string]any)["annotations"] = ann
 	return m
 }
+
+// RepoSecrets are Argo CD repository secrets for the OCI registries the
+// installed addons' charts come from: Argo CD needs enableOCI to pull them.
+func RepoSecrets(cat *catalog.Catalog, namespace string) []helm.Manifest {
+	seen := map[string]bool{}
+	var out []helm.Manifest
+	for _, a := range cat.Installed() {
+		src := a.Source()
+		if src.Kind != catalog.SourceOCI {
+			continue
+		}
+		url := strings.TrimPrefix(src.URL, "oci://")
+		if seen[url] {
+			continue
+		}
+		seen[url] = true
+		name := "fleetup-oci-" + strings.Trim(nonName.ReplaceAllString(strings.ToLower(url), "-"), "-")
+		if len(name) > 63 {
+			name = strings.TrimRight(name[:63], "-")
+		}
+		out = append(out, obj("v1", "Secret", name, namespace, ManagedLabels(map[string]string{"argocd.argoproj.io/secret-type": "repository"}), map[string]any{
+			"type":       "Opaque",
+			"stringData": map[string]any{"name": url, "type": "helm", "url": url, "enableOCI": "true"},
+		}))
+	}
+	return out
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 
 func steps(p *Plan) []Step {
 	gate := "switch each addon on (label enable_<addon> on the hub cluster secret) once its dependencies are healthy, and wait for all"

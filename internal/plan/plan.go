@@ -14,15 +14,17 @@ import (
 
 // Plan is the desired state of the platform and the steps to reach it.
 type Plan struct {
-	ConfigFile      string          `json:"configFile"`
-	Target          Target          `json:"target"`
-	Strategy        string          `json:"strategy"`
-	Repository      config.Repo     `json:"repository"`
-	Steps           []Step          `json:"steps"`
-	Secrets         Secrets         `json:"secrets"`
-	Releases        []Release       `json:"helmReleases"`
-	Bootstrap       []helm.Manifest `json:"bootstrapManifests"`
-	ClusterSecret   helm.Manifest   `json:"clusterSecret"`
+	ConfigFile    string          `json:"configFile"`
+	Target        Target          `json:"target"`
+	Strategy      string          `json:"strategy"`
+	Repository    config.Repo     `json:"repository"`
+	Steps         []Step          `json:"steps"`
+	Secrets       Secrets         `json:"secrets"`
+	Releases      []Release       `json:"helmReleases"`
+	Bootstrap     []helm.Manifest `json:"bootstrapManifests"`
+	ClusterSecret helm.Manifest   `json:"clusterSecret"`
+	// RepoSecrets tell Argo CD which chart repositories are OCI registries.
+	RepoSecrets     []helm.Manifest `json:"repositorySecrets"`
 	ApplicationSets []helm.Manifest `json:"applicationSets"`
 	Graph           Graph           `json:"graph"`
 
@@ -103,4 +105,15 @@ type GraphAddon struct {
 type Skipped struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+}
+
+// ArgoNamespace is where Argo CD, its cluster secret and the
+// ApplicationSets live: the argo-cd addon's namespace.
+func (p *Plan) ArgoNamespace() string {
+	for _, r := range p.Releases {
+		if r.Chart == ArgoCDChart {
+			return r.Namespace
+		}
+	}
+	return "argocd"
 }

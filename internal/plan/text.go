@@ -74,6 +74,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		pf("    annotations:\n%s", indent(string(a), "      "))
 	}
 
+	for _, m := range p.RepoSecrets {
+		pf("  %s (Argo CD repository: OCI registry)\n", describe(m))
+	}
 	pf("\nApplicationSets (rendered from packages/%s)\n", AppSetChartDir)
 	for _, m := range p.ApplicationSets {
 		pf("  %s\n", describe(m))
@@ -159,6 +162,11 @@ func (p *Plan) WriteFiles(dir string) ([]string, error) {
 	}
 	if err := write("cluster-secret.yaml", p.ClusterSecret.Object); err != nil {
 		return nil, err
+	}
+	for _, m := range p.RepoSecrets {
+		if err := write(filepath.Join("repository-secrets", fileName(m)), m.Object); err != nil {
+			return nil, err
+		}
 	}
 	for _, m := range p.ApplicationSets {
 		if err := write(filepath.Join("applicationsets", fileName(m)), m.Object); err != nil {

@@ -1,0 +1,101 @@
+package actions
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// ApplicationName is the Application an addon's ApplicationSet generates
+// for a cluster (the AppSet chart's name template '<addon>-{{ .name }}').
+func ApplicationName(addon, cluster string) string { return addon + "-" + cluster }
+
+// Application is what fleetup reads from an Argo CD Application.
+type Application struct {
+	Sync, Health, HealthMessage string
+	// OpPhase is the last operation's phase (Running, Succeeded, Failed,
+	// Error, Terminating), OpMessage its message.
+	OpPhase, OpMessage string
+	// Errors are conditions that mean the addon cannot converge by itself.
+	Errors []string
+	// Other conditions (warnings), for messages.
+	Conditions []string
+}
+
+// errorConditions fail an addon at once.
+var errorConditions = map[string]bool{"ComparisonError": true, "SyncError": true, "InvalidSpecError": true}
+
+// ReadApplication extracts sync, health, operation and conditions.
+func ReadApplication(obj *unstructured.Unstructured) Application {
+	var a Application
+	a.Sync, _, _ = unstructured.NestedString(obj.Object, "status", "sync", "status")
+	a.Health, _, _ = unstructured.NestedString(obj.Object, "status", "health", "status")
+	a.HealthMessage, _, _ = unstructured.NestedString(obj.Object, "status", "health", "message")
+	a.OpPhase, _, _ = unstructured.NestedString(obj.Object, "status", "operationState", "phase")
+	a.OpMessage, _, _ = unstructured.NestedString(obj.Object, "status", "operationState", "message")
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		typ, _ := m["type"].(string)
+		msg, _ := m["message"].(string)
+		line := typ
+		if msg != "" {
+			line += ": " + oneLine(msg)
+		}
+		if errorConditions[typ] {
+			a.Errors = append(a.Errors, line)
+		} else {
+			a.Conditions = append(a.Conditions, line)
+		}
+	}
+	return a
+}
+
+// Healthy is fleetup's definition: Synced, Healthy, last operation Succeeded.
+func (a Application) Healthy() bool {
+	return a.Sync == "Synced" && a.Health == "Healthy" && a.OpPhase == "Succeeded"
+}
+
+// Failure returns why the addon failed for good, or "".
+func (a Application) Failure() string {
+	if len(a.Errors) > 0 {
+		return strings.Join(a.Errors, "; ")
+	}
+	if a.OpPhase == "Failed" || a.OpPhase == "Error" {
+		return fmt.Sprintf("sync %s: %s", strings.ToLower(a.OpPhase), oneLine(a.OpMessage))
+	}
+	return ""
+}
+
+// Summary is the last condition seen, for messages.
+func (a Application) Summary() string {
+	parts := []string{fmt.Sprintf("sync %s, health %s", orUnknown(a.Sync), orUnknown(a.Health))}
+	if a.OpPhase != "" {
+		parts = append(parts, "operation "+a.OpPhase)
+	}
+	if a.HealthMessage != "" {
+		parts = append(parts, oneLine(a.HealthMessage))
+	}
+	if a.OpMessage != "" && a.OpPhase != "Succeeded" {
+		parts = append(parts, oneLine(a.OpMessage))
+	}
+	parts = append(parts, a.Errors...)
+	parts = append(parts, a.Conditions...)
+	return strings.Join(parts, "; ")
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:297] + "..."
+	}
+	return s
+}

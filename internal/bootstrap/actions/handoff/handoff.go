@@ -1,0 +1,61 @@
+// Package handoff confirms that Argo CD now manages itself and External
+// Secrets from Git, and says how to reach Argo CD.
+package handoff
+
+import (
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/plan"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Action is the hand-off step.
+type Action struct{}
+
+// Name implements actions.Action.
+func (Action) Name() string { return "hand-off" }
+
+// Execute implements actions.Action.
+func (Action) Execute(ac *actions.Context) error {
+	p := ac.Plan
+	ns := p.ArgoNamespace()
+	for _, r := range p.Releases {
+		name := actions.ApplicationName(r.Addon, p.Config.ClusterName)
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("argoproj.io/v1alpha1")
+		u.SetKind("Application")
+		u.SetNamespace(ns)
+		u.SetName(name)
+		cur, err := ac.Kube.Get(ac.Ctx, u)
+		if err != nil {
+			return fmt.Errorf("hand-off: %w", err)
+		}
+		if cur == nil {
+			return fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not manage %s", ns, name, r.Release)
+		}
+		if st := actions.ReadApplication(cur); !st.Healthy() {
+			return fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, st.Summary())
+		}
+	}
+	ac.Report.Step("hand-off", actions.StepRunning, fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL))
+	return nil
+}
+
+// Summary is what to tell the user at the end: where Argo CD is and how to
+// read its initial admin password (never the password itself).
+func Summary(p *plan.Plan) []string {
+	ns := p.ArgoNamespace()
+	url := "kubectl -n " + ns + " port-forward svc/argocd-server 8080:443, then https://localhost:8080"
+	if d := p.Config.Domain; d != "" {
+		if p.Config.PathRouting {
+			url = "https://" + d + "/argocd"
+		} else {
+			url = "https://argocd." + d
+		}
+	}
+	return []string{
+		"Argo CD: " + url,
+		"initial admin password: kubectl -n " + ns + " get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d",
+	}
+}

@@ -1,0 +1,85 @@
+// Package manifests applies the bootstrap manifests (packages/<chart>/
+// manifests of Argo CD and External Secrets) and the ClusterSecretStore with
+// server-side apply, CRDs first, and waits for the store to be Ready.
+package manifests
+
+import (
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Action is the bootstrap step.
+type Action struct{}
+
+// Name implements actions.Action.
+func (Action) Name() string { return "bootstrap" }
+
+// Execute implements actions.Action.
+func (Action) Execute(ac *actions.Context) error {
+	var objs []*unstructured.Unstructured
+	var stores []*unstructured.Unstructured
+	for _, m := range ac.Plan.Bootstrap {
+		objs = append(objs, Labelled(m.Object))
+	}
+	for _, m := range ac.Plan.Secrets.Store {
+		if m.Kind == "ClusterSecretStore" {
+			o := Labelled(m.Object)
+			objs = append(objs, o)
+			stores = append(stores, o)
+		}
+	}
+	// CRDs first (ApplyAll waits for them), then everything in order.
+	var crds, rest []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == "CustomResourceDefinition" {
+			crds = append(crds, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	if err := ac.Kube.ApplyAll(ac.Ctx, crds); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if len(crds) > 0 {
+		ac.Kube.ResetMapper()
+	}
+	counts := kube.Counts{}
+	for _, o := range rest {
+		ch, err := ac.Kube.ApplyChange(ac.Ctx, o)
+		if err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
+		}
+		counts[ch]++
+	}
+	for _, s := range stores {
+		ctx, cancel := ac.WithTimeout(ac.Plan.Config.Timeouts.Helm.D())
+		_, err := ac.Kube.WaitFor(ctx, kube.GVR("external-secrets.io", "v1", "clustersecretstores"), "", s.GetName(), "ClusterSecretStore "+s.GetName()+" to be Ready", kube.ConditionTrue("Ready"))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("bootstrap: %w (External Secrets cannot read the platform secrets; check the store's provider settings)", err)
+		}
+	}
+	if counts[kube.Created]+counts[kube.Updated] > 0 {
+		ac.Changed = true
+	}
+	ac.Report.Step("bootstrap", actions.StepRunning, fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts))
+	return nil
+}
+
+// Labelled returns a copy of obj carrying fleetup's ownership labels.
+func Labelled(obj map[string]any) *unstructured.Unstructured {
+	u := (&unstructured.Unstructured{Object: obj}).DeepCopy()
+	labels := u.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	for k, v := range plan.ManagedLabels(nil) {
+		labels[k] = v.(string)
+	}
+	u.SetLabels(labels)
+	return u
+}

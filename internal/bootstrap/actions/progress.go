@@ -1,0 +1,89 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Progress is the install's record in the cluster (a ConfigMap), so a rerun
+// from any machine knows what was done. It holds no timestamps: writing the
+// same progress twice changes nothing, keeping reruns free of writes.
+type Progress struct {
+	Namespace, Name string
+	// PlanHash identifies the plan the steps were done for.
+	PlanHash string
+	// Done lists completed steps.
+	Done map[string]bool
+	kube *kube.Client
+}
+
+// Progress record location.
+const (
+	ProgressNamespace = "fleetup-system"
+	ProgressName      = "fleetup-install"
+)
+
+// LoadProgress reads the record; an absent one is empty.
+func LoadProgress(ctx context.Context, c *kube.Client) (*Progress, error) {
+	p := &Progress{Namespace: ProgressNamespace, Name: ProgressName, Done: map[string]bool{}, kube: c}
+	cm, err := c.Get(ctx, p.object())
+	if err != nil {
+		return nil, fmt.Errorf("read install progress: %w", err)
+	}
+	if cm == nil {
+		return p, nil
+	}
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	p.PlanHash = data["plan"]
+	for k, v := range data {
+		if len(k) > 5 && k[:5] == "step." && v == "done" {
+			p.Done[k[5:]] = true
+		}
+	}
+	return p, nil
+}
+
+func (p *Progress) object() *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": p.Name, "namespace": p.Namespace, "labels": plan.ManagedLabels(nil)},
+	}}
+}
+
+// Begin starts a run for planHash; a different plan resets the record.
+func (p *Progress) Begin(ctx context.Context, planHash string) error {
+	ns := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace",
+		"metadata": map[string]any{"name": p.Namespace, "labels": plan.ManagedLabels(nil)},
+	}}
+	if _, err := p.kube.Apply(ctx, ns); err != nil {
+		return fmt.Errorf("record install progress: %w", err)
+	}
+	if p.PlanHash != planHash {
+		p.PlanHash, p.Done = planHash, map[string]bool{}
+	}
+	return p.save(ctx)
+}
+
+// MarkDone records a finished step.
+func (p *Progress) MarkDone(ctx context.Context, step string) error {
+	p.Done[step] = true
+	return p.save(ctx)
+}
+
+func (p *Progress) save(ctx context.Context) error {
+	data := map[string]any{"plan": p.PlanHash}
+	for s := range p.Done {
+		data["step."+s] = "done"
+	}
+	o := p.object()
+	o.Object["data"] = data
+	if _, err := p.kube.Apply(ctx, o); err != nil {
+		return fmt.Errorf("record install progress: %w", err)
+	}
+	return nil
+}

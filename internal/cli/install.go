@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/bootstrap"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
+	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
+	"golang.org/x/term"
+)
+
+// Install is `fleetup install`.
+type Install struct {
+	Global   *Global
+	Timeout  time.Duration
+	Strategy string
+	// IsTerminal reports whether stdin is a terminal (tests replace it).
+	IsTerminal func() bool
+}
+
+// Run installs the platform.
+func (in *Install) Run(ctx context.Context) error {
+	g := in.Global
+	if in.Strategy != "" && in.Strategy != string(config.StrategyGated) && in.Strategy != string(config.StrategyParallel) {
+		return Usage(fmt.Errorf("--strategy %q: expected gated or parallel", in.Strategy))
+	}
+	if !g.Yes && !in.terminal() {
+		return Usage(errors.New("no terminal to ask for approval: pass --yes to install without asking (nothing was changed)"))
+	}
+	pl, err := Load(ctx, g)
+	if err != nil {
+		return err
+	}
+	if in.Strategy != "" {
+		pl.Config.Strategy = config.Strategy(in.Strategy)
+		pl.Strategy = in.Strategy
+	}
+	timeout := pl.Config.Timeouts.Install.D()
+	if in.Timeout > 0 {
+		timeout = in.Timeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("install timed out after %v (timeouts.install or --timeout)", timeout))
+	defer cancel()
+
+	rc, err := kube.RESTConfig(g.Kubeconfig, g.Context)
+	if err != nil {
+		return err
+	}
+	kc, err := kube.New(rc)
+	if err != nil {
+		return err
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	out := &redactingWriter{w: g.Stdout, g: g}
+	inst := &bootstrap.Install{
+		Plan:     pl,
+		Kube:     kc,
+		Helm:     &helm.Releaser{Config: rc, CacheDir: filepath.Join(cache, "fleetup", "helm")},
+		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
+		Redactor: &g.Redactor,
+	}
+	if !g.Yes {
+		inst.Approve = in.ask
+	}
+	res, err := inst.Run(ctx)
+	if errors.Is(err, bootstrap.ErrNotApproved) {
+		return Usage(err)
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Changed {
+		fmt.Fprintln(out, "nothing changed: the platform was already installed and healthy")
+	} else {
+		fmt.Fprintln(out, "platform installed; Argo CD now manages it from Git")
+	}
+	for _, l := range handoff.Summary(pl) {
+		fmt.Fprintln(out, l)
+	}
+	return nil
+}
+
+func (in *Install) terminal() bool {
+	if in.IsTerminal != nil {
+		return in.IsTerminal()
+	}
+	f, ok := in.Global.Stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (in *Install) ask(summary string) (bool, error) {
+	g := in.Global
+	fmt.Fprint(g.Stderr, g.Redact(summary))
+	fmt.Fprint(g.Stderr, "Proceed? [y/N] ")
+	line, err := bufio.NewReader(g.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return false, Usage(fmt.Errorf("no answer to the approval prompt: %w", err))
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
