@@ -38,8 +38,8 @@ func (Action) Name() string { return "addons" }
 // Failed is the outcome when some addons failed: each with its reason and
 // last condition, and the addons blocked behind them.
 type Failed struct {
-	Failed  map[string]string   // addon -> reason and last condition
-	Blocked map[string][]string // addon -> failed dependencies
+	Failed             map[string]string   // addon -> reason and last condition
+	Blocked            map[string][]string // addon -> failed dependencies
 	Namespace, Cluster string
 }
 

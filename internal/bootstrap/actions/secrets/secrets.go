@@ -47,7 +47,7 @@ func (Action) Execute(ac *actions.Context) error {
 		}
 		obj := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-			"metadata": map[string]any{"name": s.KubernetesName, "namespace": cfg.Secrets.Namespace, "labels": plan.ManagedLabels(nil)},
+			"metadata":   map[string]any{"name": s.KubernetesName, "namespace": cfg.Secrets.Namespace, "labels": plan.ManagedLabels(nil)},
 			"stringData": data,
 		}}
 		ch, err := ac.Kube.ApplyChange(ac.Ctx, obj)
