@@ -30,7 +30,7 @@ func TestPlanShippedConfig(t *testing.T) {
 		"target      eks", "cluster     platform-hub", "region      us-west-2",
 		"cnoe-ref-impl/config", "keys: auto_mode, cluster_name",
 		"argocd: chart argo-cd", "external-secrets: chart external-secrets",
-		"Secret argocd/hub-cluster", "enable_cert_manager: \"true\"",
+		"Secret argocd/cluster-platform-hub", "enable_cert_manager: \"true\"",
 		"ApplicationSet argocd/cert-manager", "level 2: platform-gateway",
 		"not installed: aws-load-balancer-controller",
 	} {

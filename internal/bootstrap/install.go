@@ -91,7 +91,7 @@ func (i *Install) run(ctx context.Context) (*actions.Context, error) {
 			return ac, ErrNotApproved
 		}
 	}
-	progress, err := actions.LoadProgress(ctx, i.Kube)
+	progress, err := actions.LoadProgress(ctx, i.Kube, i.Plan.Config.ClusterName)
 	if err != nil {
 		return ac, err
 	}
@@ -128,11 +128,12 @@ func (i *Install) run(ctx context.Context) (*actions.Context, error) {
 
 func (i *Install) step(ac *actions.Context, s actions.Action) error {
 	i.Report.Step(s.Name(), actions.StepRunning, "")
+	ac.Summary = ""
 	if err := s.Execute(ac); err != nil {
 		i.Report.Step(s.Name(), actions.StepFailed, i.Redactor.String(err.Error()))
 		return &StepError{Step: s.Name(), Err: err}
 	}
-	i.Report.Step(s.Name(), actions.StepDone, "")
+	i.Report.Step(s.Name(), actions.StepDone, ac.Summary)
 	return nil
 }
 

@@ -15,10 +15,9 @@ import (
 // Labels fleetup puts on everything it creates; uninstall deletes only
 // objects that carry them.
 const (
-	LabelManaged    = "fleetup.dev/managed"
-	LabelManagedBy  = "app.kubernetes.io/managed-by"
-	ManagedByFleet  = "fleetup"
-	ClusterSecretNm = "hub-cluster"
+	LabelManaged   = "fleetup.dev/managed"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedByFleet = "fleetup"
 	// SecretReader is the ServiceAccount ESO's Kubernetes provider uses to
 	// read the platform secrets (kubernetes backend).
 	SecretReader = "fleetup-secret-reader"
@@ -90,6 +89,10 @@ func StoreObjects(cfg *config.Config) []helm.Manifest {
 	}
 }
 
+// ClusterSecretName names the hub's Argo CD cluster secret after the
+// cluster, so it is recognisably fleetup's and unique per platform.
+func ClusterSecretName(cluster string) string { return "cluster-" + cluster }
+
 // ClusterSecret is the hub's Argo CD cluster secret with the gitops-bridge
 // labels and annotations the ApplicationSets select and template on. The
 // enable_<addon> labels shown are the final state; with strategy gated
@@ -111,7 +114,7 @@ func ClusterSecret(cfg *config.Config, cat *catalog.Catalog, namespace string) h
 		ann[k] = v
 	}
 	tls, _ := json.Marshal(map[string]any{"tlsClientConfig": map[string]any{"insecure": false}})
-	m := obj("v1", "Secret", ClusterSecretNm, namespace, labels, map[string]any{
+	m := obj("v1", "Secret", ClusterSecretName(cfg.ClusterName), namespace, labels, map[string]any{
 		"type": "Opaque",
 		"stringData": map[string]any{
 			"name":   cfg.ClusterName,

@@ -27,6 +27,13 @@ func GitRepo(t testing.TB, files map[string]string) (dir, url string) {
 	return dir, "file://" + dir
 }
 
+// GitInit makes dir a Git repository with one commit of its files.
+func GitInit(t testing.TB, dir string) {
+	t.Helper()
+	git(t, dir, "init", "-q", "-b", "main")
+	Commit(t, dir, "initial")
+}
+
 // GitRepoFromDir is GitRepo over a copy of a directory tree.
 func GitRepoFromDir(t testing.TB, src string) (dir, url string) {
 	t.Helper()

@@ -31,6 +31,8 @@ type Context struct {
 	Secrets []SecretValue
 	// Changed is set by any step that created or updated something.
 	Changed bool
+	// Summary is the current step's one-line result, printed when it ends.
+	Summary string
 }
 
 // SecretValue is one platform secret with its flattened data.

@@ -24,12 +24,14 @@ type Progress struct {
 // Progress record location.
 const (
 	ProgressNamespace = "fleetup-system"
-	ProgressName      = "fleetup-install"
 )
 
+// ProgressName is the record of one platform, by cluster name.
+func ProgressName(cluster string) string { return "install-" + cluster }
+
 // LoadProgress reads the record; an absent one is empty.
-func LoadProgress(ctx context.Context, c *kube.Client) (*Progress, error) {
-	p := &Progress{Namespace: ProgressNamespace, Name: ProgressName, Done: map[string]bool{}, kube: c}
+func LoadProgress(ctx context.Context, c *kube.Client, cluster string) (*Progress, error) {
+	p := &Progress{Namespace: ProgressNamespace, Name: ProgressName(cluster), Done: map[string]bool{}, kube: c}
 	cm, err := c.Get(ctx, p.object())
 	if err != nil {
 		return nil, fmt.Errorf("read install progress: %w", err)

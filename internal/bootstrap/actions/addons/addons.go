@@ -316,19 +316,19 @@ func equal(a, b []string) bool {
 	return true
 }
 
-func clusterSecret(ns string) *unstructured.Unstructured {
+func clusterSecret(ns, cluster string) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("v1")
 	u.SetKind("Secret")
 	u.SetNamespace(ns)
-	u.SetName(plan.ClusterSecretNm)
+	u.SetName(plan.ClusterSecretName(cluster))
 	return u
 }
 
 // currentSwitches reads which addons are already on (a resumed run).
 func currentSwitches(ac *actions.Context, ns string) (map[string]bool, error) {
 	on := map[string]bool{}
-	cur, err := ac.Kube.Get(ac.Ctx, clusterSecret(ns))
+	cur, err := ac.Kube.Get(ac.Ctx, clusterSecret(ns, ac.Plan.Config.ClusterName))
 	if err != nil {
 		return nil, fmt.Errorf("addons: read cluster secret: %w", err)
 	}
@@ -346,7 +346,7 @@ func currentSwitches(ac *actions.Context, ns string) (map[string]bool, error) {
 // setSwitches applies the enable_<addon> labels of every switched-on addon
 // under the gate field manager.
 func setSwitches(ac *actions.Context, ns string, enabled map[string]bool) error {
-	u := clusterSecret(ns)
+	u := clusterSecret(ns, ac.Plan.Config.ClusterName)
 	labels := map[string]string{}
 	for _, ad := range ac.Plan.Catalog.Installed() {
 		if enabled[ad.Name] {

@@ -49,6 +49,6 @@ func (Action) Execute(ac *actions.Context) error {
 	if counts[kube.Created]+counts[kube.Updated] > 0 {
 		ac.Changed = true
 	}
-	ac.Report.Step("applicationsets", actions.StepRunning, fmt.Sprintf("cluster secret, %d repository secrets, %d ApplicationSets: %s", len(ac.Plan.RepoSecrets), len(ac.Plan.ApplicationSets), counts))
+	ac.Summary = fmt.Sprintf("cluster secret, %d repository secrets, %d ApplicationSets: %s", len(ac.Plan.RepoSecrets), len(ac.Plan.ApplicationSets), counts)
 	return nil
 }

@@ -38,7 +38,7 @@ func (Action) Execute(ac *actions.Context) error {
 			return fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, st.Summary())
 		}
 	}
-	ac.Report.Step("hand-off", actions.StepRunning, fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL))
+	ac.Summary = fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL)
 	return nil
 }
 

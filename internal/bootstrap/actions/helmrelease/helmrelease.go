@@ -43,7 +43,7 @@ func (a Action) Execute(ac *actions.Context) error {
 		if res.Action != helm.Unchanged {
 			ac.Changed = true
 		}
-		ac.Report.Step(a.Name(), actions.StepRunning, fmt.Sprintf("release %s/%s %s: chart %s %s, revision %d, workloads ready", r.Namespace, r.Release, res.Action, r.Chart, res.ChartVersion, res.Revision))
+		ac.Summary = fmt.Sprintf("release %s/%s %s: chart %s %s, revision %d, workloads ready", r.Namespace, r.Release, res.Action, r.Chart, res.ChartVersion, res.Revision)
 		return nil
 	}
 	return fmt.Errorf("no Helm release for chart %s in the plan", a.Chart)

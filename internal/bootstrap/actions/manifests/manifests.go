@@ -66,7 +66,7 @@ func (Action) Execute(ac *actions.Context) error {
 	if counts[kube.Created]+counts[kube.Updated] > 0 {
 		ac.Changed = true
 	}
-	ac.Report.Step("bootstrap", actions.StepRunning, fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts))
+	ac.Summary = fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts)
 	return nil
 }
 

@@ -53,7 +53,7 @@ func (Action) Execute(ac *actions.Context) error {
 	if err != nil {
 		fail("cluster not reachable: %v", err)
 	} else {
-		ac.Report.Step("preflight", actions.StepRunning, fmt.Sprintf("cluster %s, Kubernetes %s, acting as %s", ac.Kube.Config.Host, ver, who))
+		ac.Summary = fmt.Sprintf("cluster %s, Kubernetes %s, acting as %s", ac.Kube.Config.Host, ver, who)
 		if v, err := version.ParseGeneric(ver); err != nil || v.LessThan(version.MustParseGeneric(MinKubernetes)) {
 			fail("Kubernetes %s is not supported (need %s or newer)", ver, MinKubernetes)
 		}

@@ -60,6 +60,6 @@ func (Action) Execute(ac *actions.Context) error {
 	if counts[kube.Created]+counts[kube.Updated]+secretCounts[kube.Created]+secretCounts[kube.Updated] > 0 {
 		ac.Changed = true
 	}
-	ac.Report.Step("secrets", actions.StepRunning, fmt.Sprintf("%d secrets in %s: %s", len(ac.Secrets), cfg.Secrets.Namespace, secretCounts))
+	ac.Summary = fmt.Sprintf("platform secrets in namespace %s: %s", cfg.Secrets.Namespace, secretCounts)
 	return nil
 }

@@ -1,0 +1,248 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/test/chartrepo"
+	"github.com/fleetup/fleetup/test/envtest"
+)
+
+// platform is one flow's packages repository, chart repository and config.
+type platform struct {
+	Cluster string // cluster_name, unique per flow
+	NS      string // namespace prefix of the flow's addons
+	RepoDir string // Git working directory, also where config.yaml lives
+	Config  string // path of config.yaml
+	Charts  *chartrepo.Server
+}
+
+// options shape the fixture.
+type options struct {
+	Strategy string
+	// Annotations on the pods of an addon's workload (kwok stages).
+	PodAnnotations map[string]string
+}
+
+// workloadChart is a chart with one Deployment whose pod annotations come
+// from values, so kwok stages can make it slow or broken.
+func workloadChart(dir, name string) error {
+	files := map[string]string{
+		"Chart.yaml":  fmt.Sprintf("apiVersion: v2\nname: %s\nversion: 0.1.0\n", name),
+		"values.yaml": "podAnnotations: {}\nreplicas: 1\n",
+		"templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicas }}
+  progressDeadlineSeconds: 5
+  selector:
+    matchLabels: {app: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}}
+      annotations:
+        {{- toYaml .Values.podAnnotations | nindent 8 }}
+    spec:
+      containers:
+        - name: main
+          image: example.invalid/{{ .Chart.Name }}:1
+`,
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newPlatform builds the diamond catalog: base (plain manifests in Git,
+// installs a CRD) <- left (chart repository), right (chart in Git, uses the
+// CRD) <- top (chart repository); plus argo-cd (chart repository) and
+// external-secrets (chart in Git) that fleetup installs itself.
+func newPlatform(t *testing.T, o options) *platform {
+	t.Helper()
+	ns := env.Namespace(t)
+	p := &platform{Cluster: "c" + ns[len(ns)-6:], NS: ns}
+	charts := t.TempDir()
+	for _, c := range []string{"argo-cd", "left", "top"} {
+		if err := workloadChart(filepath.Join(charts, c), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"), filepath.Join(charts, "top"))
+
+	group := p.Cluster + ".e2e.fleetup.dev"
+	ann := func(addon string) string {
+		v, ok := o.PodAnnotations[addon]
+		if !ok {
+			return ""
+		}
+		k, val, _ := strings.Cut(v, "=")
+		return fmt.Sprintf("  valuesObject:\n    podAnnotations: {%q: %q}\n", k, val)
+	}
+	catalog := fmt.Sprintf(`globalSelectors:
+  clusterName: %[1]s
+appsetPrefix: %[1]s-
+syncPolicy:
+  automated: {selfHeal: true, prune: true}
+  syncOptions: [CreateNamespace=true]
+argocd:
+  enabled: true
+  chartName: argo-cd
+  namespace: argocd
+  releaseName: argocd-%[1]s
+  chartRepository: %[2]s
+  defaultVersion: "0.1.0"
+  valuesObject:
+    domainSeen: '{{ .metadata.annotations.domain }}'
+external-secrets:
+  enabled: true
+  namespace: %[3]s-eso
+  releaseName: eso-%[1]s
+  path: packages/eso-chart
+  type: chart
+base:
+  enabled: true
+  namespace: %[3]s-base
+  path: packages/base
+  type: manifest
+left:
+  enabled: true
+  namespace: %[3]s-left
+  chartRepository: %[2]s
+  defaultVersion: "0.1.0"
+  dependsOn: [base]
+%[4]sright:
+  enabled: true
+  namespace: %[3]s-right
+  path: packages/right
+  type: chart
+  dependsOn: [base]
+%[5]stop:
+  enabled: true
+  namespace: %[3]s-top
+  chartRepository: %[2]s
+  defaultVersion: "0.1.0"
+  dependsOn: [left, right]
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"))
+
+	root, _ := filepath.Abs("../..")
+	files := map[string]string{
+		"packages/addons/values.yaml":  catalog,
+		"packages/argo-cd/values.yaml": "replicas: 1\n",
+		"packages/base/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.%[1]s
+spec:
+  group: %[1]s
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`, group),
+		"packages/base/settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
+		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "packages", "appset-chart"), os.DirFS(filepath.Join(root, "packages", "appset-chart"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := workloadChart(filepath.Join(dir, "packages", "eso-chart"), "external-secrets"); err != nil {
+		t.Fatal(err)
+	}
+	// right is the workload chart plus a Widget, the CRD base installs.
+	if err := workloadChart(filepath.Join(dir, "packages", "right"), "right"); err != nil {
+		t.Fatal(err)
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	strategy := o.Strategy
+	if strategy == "" {
+		strategy = "gated"
+	}
+	cfg := fmt.Sprintf(`repo:
+  url: file://%[1]s
+  revision: main
+  basepath: packages
+cluster_name: %[2]s
+domain: %[2]s.e2e.example.test
+target: kubeconfig
+strategy: %[3]s
+secrets:
+  backend: kubernetes
+  prefix: %[2]s
+  namespace: %[4]s-secrets
+  store_name: %[2]s-store
+  kubernetes_api_url: %[5]s
+timeouts:
+  install: 8m
+  addon: 3m
+  helm: 2m
+  degraded_grace: 5s
+`, dir, p.Cluster, strategy, ns, env.Server)
+	p.RepoDir = dir
+	p.Config = filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p.Config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	envtest.GitInit(t, dir)
+	return p
+}
+
+// syncBuffer is a goroutine-safe output buffer.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// install runs `fleetup install --yes` in-process and returns its output.
+func (p *platform) install(ctx context.Context, t *testing.T, extra func(*cli.Install)) (string, error) {
+	t.Helper()
+	out := &syncBuffer{}
+	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "text", LogFormat: "text", Yes: true, Stdin: strings.NewReader(""), Stdout: out, Stderr: out}
+	in := &cli.Install{Global: g}
+	if extra != nil {
+		extra(in)
+	}
+	err := in.Run(ctx)
+	t.Logf("fleetup install (%s):\n%s", p.Cluster, out.String())
+	return out.String(), err
+}
