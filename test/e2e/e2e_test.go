@@ -7,7 +7,9 @@ package e2e
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +20,20 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-var env *envtest.Env
+var (
+	env *envtest.Env
+	// The fleetup binary for subprocess tests, built once.
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
 
 func TestMain(m *testing.M) {
-	os.Exit(envtest.Main(m, envtest.Options{Nodes: 3, ArgoCD: true, ESO: true}, &env))
+	code := envtest.Main(m, envtest.Options{Nodes: 3, ArgoCD: true, ESO: true}, &env)
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 var diamond = []string{"argocd", "external-secrets", "base", "left", "right", "top"}

@@ -94,6 +94,15 @@ func newPlatform(t *testing.T, o options) *platform {
 		k, val, _ := strings.Cut(v, "=")
 		return fmt.Sprintf("  valuesObject:\n    podAnnotations: {%q: %q}\n", k, val)
 	}
+	// argocd already has a valuesObject: add podAnnotations under it.
+	annExtra := func(addon string) string {
+		v, ok := o.PodAnnotations[addon]
+		if !ok {
+			return ""
+		}
+		k, val, _ := strings.Cut(v, "=")
+		return fmt.Sprintf("    podAnnotations: {%q: %q}\n", k, val)
+	}
 	catalog := fmt.Sprintf(`globalSelectors:
   clusterName: %[1]s
 appsetPrefix: %[1]s-
@@ -109,7 +118,7 @@ argocd:
   defaultVersion: "0.1.0"
   valuesObject:
     domainSeen: '{{ .metadata.annotations.domain }}'
-external-secrets:
+%[7]sexternal-secrets:
   enabled: true
   namespace: %[3]s-eso
   releaseName: eso-%[1]s
@@ -138,7 +147,7 @@ left:
   chartRepository: %[2]s
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
-%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"))
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"))
 
 	root, _ := filepath.Abs("../..")
 	files := map[string]string{
@@ -204,7 +213,7 @@ timeouts:
   install: 8m
   addon: 3m
   helm: 2m
-  degraded_grace: 5s
+  degraded_grace: 10s
 `, dir, p.Cluster, strategy, ns, env.Server)
 	p.RepoDir = dir
 	p.Config = filepath.Join(dir, "config.yaml")

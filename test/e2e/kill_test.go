@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fleetup/fleetup/test/envtest"
+)
+
+// fleetupBinary builds cmd/fleetup once per test binary run.
+func fleetupBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fleetup-e2e-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "fleetup")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/fleetup/fleetup/cmd/fleetup").CombinedOutput()
+		if err != nil {
+			binErr = &buildError{out: string(out), err: err}
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return "go build fleetup: " + e.err.Error() + "\n" + e.out }
+
+// TestKillAtEachStepThenRerun: `fleetup install` is SIGKILLed as each step
+// starts (the Helm step while the chart's pods are still starting), and a
+// second run converges to the same healthy platform.
+func TestKillAtEachStepThenRerun(t *testing.T) {
+	env.Need(t)
+	bin := fleetupBinary(t)
+	for _, step := range []string{"secrets", "argo-cd", "external-secrets", "bootstrap", "applicationsets", "addons", "hand-off"} {
+		t.Run(step, func(t *testing.T) {
+			// Slow argo-cd pods make the kill land inside Helm's wait.
+			p := newPlatform(t, options{PodAnnotations: map[string]string{"argocd": envtest.ReadyDelayAnnotation + "=4s"}})
+			killed := runUntil(t, bin, p, "step  "+step)
+			if !killed {
+				t.Fatalf("install finished before step %s started", step)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "install", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)
+			out, err := cmd.CombinedOutput()
+			t.Logf("rerun after SIGKILL at %s:\n%s", step, out)
+			if err != nil {
+				t.Fatalf("rerun after SIGKILL at %s: %v\n%s", step, err, out)
+			}
+			if !strings.Contains(string(out), "platform installed") && !strings.Contains(string(out), "nothing changed") {
+				t.Errorf("rerun output:\n%s", out)
+			}
+			requireHealthy(t, p)
+		})
+	}
+}
+
+// runUntil starts an install and SIGKILLs it when a line containing marker
+// appears; it reports whether it killed the process.
+func runUntil(t *testing.T, bin string, p *platform, marker string) bool {
+	t.Helper()
+	cmd := exec.Command(bin, "install", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), marker) {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			// Drain so Wait returns.
+			for sc.Scan() {
+			}
+			return true
+		}
+	}
+	return false
+}
