@@ -39,6 +39,8 @@ type Install struct {
 	// Approve asks the user with the summary; nil means approved (--yes).
 	Approve  func(summary string) (bool, error)
 	Redactor *redact.Redactor
+
+	ac *actions.Context
 }
 
 // Steps after preflight and approval, in order.
@@ -60,44 +62,64 @@ type Result struct {
 	Changed bool
 }
 
-// Run executes the pipeline.
-func (i *Install) Run(ctx context.Context) (Result, error) {
-	ac, err := i.run(ctx)
-	if ac == nil {
-		return Result{}, err
+// StepNames lists the pipeline's steps in order, for views.
+func StepNames() []string {
+	names := []string{preflight.Action{}.Name()}
+	for _, s := range steps() {
+		names = append(names, s.Name())
 	}
-	return Result{Changed: ac.Changed}, err
+	return names
 }
 
-func (i *Install) run(ctx context.Context) (*actions.Context, error) {
+// Run is Prepare then Execute.
+func (i *Install) Run(ctx context.Context) (Result, error) {
+	if err := i.Prepare(ctx); err != nil {
+		return Result{}, err
+	}
+	return i.Execute(ctx)
+}
+
+// Prepare reads the secret values, runs preflight and asks for approval:
+// everything before the first change.
+func (i *Install) Prepare(ctx context.Context) error {
 	values, err := secrets.Desired(i.Plan.Config, i.Redactor)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ac := &actions.Context{Ctx: ctx, Plan: i.Plan, Kube: i.Kube, Helm: i.Helm, Report: i.Report}
+	i.ac = &actions.Context{Ctx: ctx, Plan: i.Plan, Kube: i.Kube, Helm: i.Helm, Report: i.Report}
 	for _, v := range values {
-		ac.Secrets = append(ac.Secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value)})
+		i.ac.Secrets = append(i.ac.Secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value)})
 	}
-
-	if err := i.step(ac, preflight.Action{}); err != nil {
-		return ac, err
+	if err := i.step(i.ac, preflight.Action{}); err != nil {
+		return err
 	}
 	if i.Approve != nil {
 		ok, err := i.Approve(Summary(i.Plan, i.Kube))
 		if err != nil {
-			return ac, err
+			return err
 		}
 		if !ok {
-			return ac, ErrNotApproved
+			return ErrNotApproved
 		}
 	}
+	return nil
+}
+
+// Execute runs the steps that change the cluster, after Prepare. The
+// reporter may be swapped in between (the terminal view starts here).
+func (i *Install) Execute(ctx context.Context) (Result, error) {
+	ac := i.ac
+	if ac == nil {
+		return Result{}, errors.New("install: Execute before Prepare")
+	}
+	ac.Ctx, ac.Report = ctx, i.Report
 	progress, err := actions.LoadProgress(ctx, i.Kube, i.Plan.Config.ClusterName)
 	if err != nil {
-		return ac, err
+		return Result{}, err
 	}
 	hash, err := planHash(i.Plan)
 	if err != nil {
-		return ac, err
+		return Result{}, err
 	}
 	if progress.PlanHash == hash && len(progress.Done) > 0 {
 		var done []string
@@ -109,21 +131,21 @@ func (i *Install) run(ctx context.Context) (*actions.Context, error) {
 		i.Report.Step("resume", actions.StepRunning, "a previous run of this plan finished "+strings.Join(done, ", ")+"; every step is checked again and converges")
 	}
 	if err := progress.Begin(ctx, hash); err != nil {
-		return ac, err
+		return Result{}, err
 	}
 	ac.Progress = progress
 	for _, s := range steps() {
 		if err := i.step(ac, s); err != nil {
 			if ctx.Err() != nil {
-				return ac, &Interrupted{Step: s.Name(), Done: doneSteps(progress), Cause: context.Cause(ctx)}
+				return Result{Changed: ac.Changed}, &Interrupted{Step: s.Name(), Done: doneSteps(progress), Cause: context.Cause(ctx)}
 			}
-			return ac, err
+			return Result{Changed: ac.Changed}, err
 		}
 		if err := progress.MarkDone(ctx, s.Name()); err != nil {
-			return ac, err
+			return Result{Changed: ac.Changed}, err
 		}
 	}
-	return ac, nil
+	return Result{Changed: ac.Changed}, nil
 }
 
 func (i *Install) step(ac *actions.Context, s actions.Action) error {

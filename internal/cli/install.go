@@ -15,7 +15,10 @@ import (
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // Install is `fleetup install`.
@@ -74,9 +77,17 @@ func (in *Install) Run(ctx context.Context) error {
 	if !g.Yes {
 		inst.Approve = in.ask
 	}
-	res, err := inst.Run(ctx)
-	if errors.Is(err, bootstrap.ErrNotApproved) {
-		return Usage(err)
+	if err := inst.Prepare(ctx); err != nil {
+		if errors.Is(err, bootstrap.ErrNotApproved) {
+			return Usage(err)
+		}
+		return err
+	}
+	var res bootstrap.Result
+	if in.useView() {
+		res, err = in.executeWithView(ctx, inst, pl.Config.ClusterName, pl.Graph.Levels)
+	} else {
+		res, err = inst.Execute(ctx)
 	}
 	if err != nil {
 		return err
@@ -90,6 +101,45 @@ func (in *Install) Run(ctx context.Context) error {
 		fmt.Fprintln(out, l)
 	}
 	return nil
+}
+
+// useView: the terminal view when stdout is a terminal; JSON logs and
+// non-terminals get one line per state change.
+func (in *Install) useView() bool {
+	g := in.Global
+	if g.LogFormat == "json" {
+		return false
+	}
+	if in.IsTerminal != nil {
+		return false // tests run line by line
+	}
+	f, ok := g.Stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// executeWithView runs the changing steps under the bubbletea view; Ctrl-C
+// in the view cancels the install, which then says how to resume.
+func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install, cluster string, levels [][]string) (bootstrap.Result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	m := tui.New("fleetup install "+cluster, bootstrap.StepNames(), levels, func() { cancel(errors.New("interrupted by ctrl+c")) })
+	prog := tea.NewProgram(m, tea.WithOutput(in.Global.Stdout), tea.WithInput(in.Global.Stdin))
+	inst.Report = tui.Reporter{Send: prog.Send}
+	type outcome struct {
+		res bootstrap.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := inst.Execute(ctx)
+		done <- outcome{res, err}
+		prog.Send(tui.DoneMsg{Err: err})
+	}()
+	if _, err := prog.Run(); err != nil {
+		cancel(fmt.Errorf("terminal view: %w", err))
+	}
+	o := <-done
+	return o.res, o.err
 }
 
 func (in *Install) terminal() bool {

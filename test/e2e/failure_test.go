@@ -58,7 +58,7 @@ func TestSlowAndBrokenAddons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixed := strings.Replace(string(data), `podAnnotations: {"fleetup.dev/fail": "true"}`, `podAnnotations: {}`, 1)
+	fixed := strings.Replace(string(data), `podAnnotations: {"fleetup.dev/fail": "true"}`+"\n    progressDeadlineSeconds: 5", `podAnnotations: {}`, 1)
 	if fixed == string(data) {
 		t.Fatal("fixture changed: cannot find left's fail annotation")
 	}

@@ -36,14 +36,14 @@ type options struct {
 func workloadChart(dir, name string) error {
 	files := map[string]string{
 		"Chart.yaml":  fmt.Sprintf("apiVersion: v2\nname: %s\nversion: 0.1.0\n", name),
-		"values.yaml": "podAnnotations: {}\nreplicas: 1\n",
+		"values.yaml": "podAnnotations: {}\nreplicas: 1\nprogressDeadlineSeconds: 600\n",
 		"templates/deployment.yaml": `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ .Release.Name }}
 spec:
   replicas: {{ .Values.replicas }}
-  progressDeadlineSeconds: 5
+  progressDeadlineSeconds: {{ .Values.progressDeadlineSeconds }}
   selector:
     matchLabels: {app: {{ .Release.Name }}}
   template:
@@ -86,13 +86,20 @@ func newPlatform(t *testing.T, o options) *platform {
 	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"), filepath.Join(charts, "top"))
 
 	group := p.Cluster + ".e2e.fleetup.dev"
+	// A crash-looping addon's Deployment fails after 5 s instead of 10 min.
+	deadline := func(annotation string) string {
+		if annotation == envtest.FailAnnotation {
+			return "    progressDeadlineSeconds: 5\n"
+		}
+		return ""
+	}
 	ann := func(addon string) string {
 		v, ok := o.PodAnnotations[addon]
 		if !ok {
 			return ""
 		}
 		k, val, _ := strings.Cut(v, "=")
-		return fmt.Sprintf("  valuesObject:\n    podAnnotations: {%q: %q}\n", k, val)
+		return fmt.Sprintf("  valuesObject:\n    podAnnotations: {%q: %q}\n%s", k, val, deadline(k))
 	}
 	// argocd already has a valuesObject: add podAnnotations under it.
 	annExtra := func(addon string) string {
@@ -101,7 +108,7 @@ func newPlatform(t *testing.T, o options) *platform {
 			return ""
 		}
 		k, val, _ := strings.Cut(v, "=")
-		return fmt.Sprintf("    podAnnotations: {%q: %q}\n", k, val)
+		return fmt.Sprintf("    podAnnotations: {%q: %q}\n%s", k, val, deadline(k))
 	}
 	catalog := fmt.Sprintf(`globalSelectors:
   clusterName: %[1]s

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 
 	"github.com/fleetup/fleetup/internal/kube"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
 // startArgoCD runs redis and the Argo CD repo-server, application-controller
@@ -23,13 +25,15 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	}
 	ns := e.ArgoNamespace
 	partOf := map[string]any{"app.kubernetes.io/part-of": "argocd"}
+	cm, err := shippedArgoSettings()
+	if err != nil {
+		return err
+	}
+	// Reconcile Git state often: tests commit and expect reaction.
+	cm["timeout.reconciliation"] = "10s"
 	objs := []*unstructured.Unstructured{
 		object("v1", "Namespace", "", ns, nil, nil),
-		object("v1", "ConfigMap", ns, "argocd-cm", partOf, map[string]any{"data": map[string]any{
-			"application.resourceTrackingMethod": "annotation",
-			// Reconcile Git state often: tests commit and expect reaction.
-			"timeout.reconciliation": "10s",
-		}}),
+		object("v1", "ConfigMap", ns, "argocd-cm", partOf, map[string]any{"data": cm}),
 		object("v1", "ConfigMap", ns, "argocd-cmd-params-cm", partOf, nil),
 		object("v1", "ConfigMap", ns, "argocd-rbac-cm", partOf, nil),
 		object("v1", "Secret", ns, "argocd-secret", partOf, map[string]any{"stringData": map[string]any{"server.secretkey": randomHex(16)}}),
@@ -99,6 +103,31 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	}
 	// Its probe server registers no checks (404), so serving is the signal.
 	return e.waitTCP(ctx, "argocd-applicationset-controller", e.ports["appset-probe"])
+}
+
+// shippedArgoSettings reads configs.cm of the shipped catalog's Argo CD
+// values (packages/argo-cd/values.yaml): the environment's Argo CD runs with
+// the settings fleetup installs on real clusters.
+func shippedArgoSettings() (map[string]any, error) {
+	_, self, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(self), "..", "..", "packages", "argo-cd", "values.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the shipped Argo CD values: %w", err)
+	}
+	var v struct {
+		Configs struct {
+			CM map[string]any `json:"cm"`
+		} `json:"configs"`
+	}
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]any{}
+	for k, val := range v.Configs.CM {
+		out[k] = fmt.Sprint(val)
+	}
+	return out, nil
 }
 
 // startESO installs the External Secrets CRDs and runs its controller.

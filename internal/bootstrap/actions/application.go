@@ -21,6 +21,9 @@ type Application struct {
 	Errors []string
 	// Other conditions (warnings), for messages.
 	Conditions []string
+	// Unhealthy lists the Application's resources that are not Healthy:
+	// "Kind namespace/name: Degraded: message".
+	Unhealthy []string
 }
 
 // errorConditions fail an addon at once.
@@ -34,6 +37,24 @@ func ReadApplication(obj *unstructured.Unstructured) Application {
 	a.HealthMessage, _, _ = unstructured.NestedString(obj.Object, "status", "health", "message")
 	a.OpPhase, _, _ = unstructured.NestedString(obj.Object, "status", "operationState", "phase")
 	a.OpMessage, _, _ = unstructured.NestedString(obj.Object, "status", "operationState", "message")
+	res, _, _ := unstructured.NestedSlice(obj.Object, "status", "resources")
+	for _, r := range res {
+		m, _ := r.(map[string]any)
+		h, _ := m["health"].(map[string]any)
+		st, _ := h["status"].(string)
+		if st == "" || st == "Healthy" {
+			continue
+		}
+		name, _ := m["name"].(string)
+		if ns, _ := m["namespace"].(string); ns != "" {
+			name = ns + "/" + name
+		}
+		line := fmt.Sprintf("%v %s: %s", m["kind"], name, st)
+		if msg, _ := h["message"].(string); msg != "" {
+			line += ": " + oneLine(msg)
+		}
+		a.Unhealthy = append(a.Unhealthy, line)
+	}
 	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
@@ -80,6 +101,7 @@ func (a Application) Summary() string {
 	if a.OpMessage != "" && a.OpPhase != "Succeeded" {
 		parts = append(parts, oneLine(a.OpMessage))
 	}
+	parts = append(parts, a.Unhealthy...)
 	parts = append(parts, a.Errors...)
 	parts = append(parts, a.Conditions...)
 	return strings.Join(parts, "; ")

@@ -1,0 +1,232 @@
+// Package tui is the terminal view of `fleetup install`: the pipeline's
+// steps and the addon graph, each addon with its state, what it waits on,
+// its last message and elapsed time. It is a bubbletea model driven only by
+// messages, so tests render it without a terminal.
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+)
+
+// StepMsg is a step's state change.
+type StepMsg struct {
+	Name    string
+	State   actions.StepState
+	Message string
+}
+
+// AddonMsg is an addon's state change.
+type AddonMsg actions.AddonStatus
+
+// DoneMsg ends the view with the install's outcome.
+type DoneMsg struct{ Err error }
+
+// TickMsg refreshes elapsed times.
+type TickMsg time.Time
+
+// Model is the install view.
+type Model struct {
+	Title  string
+	Steps  []string   // step names in order
+	Levels [][]string // addon graph levels
+	// Cancel is called on Ctrl-C to stop the install cleanly.
+	Cancel func()
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+
+	steps    map[string]StepMsg
+	addons   map[string]actions.AddonStatus
+	start    time.Time
+	stopping bool
+	done     bool
+	err      error
+	width    int
+}
+
+// New returns a model for the given steps and addon levels.
+func New(title string, steps []string, levels [][]string, cancel func()) *Model {
+	return &Model{Title: title, Steps: steps, Levels: levels, Cancel: cancel, steps: map[string]StepMsg{}, addons: map[string]actions.AddonStatus{}}
+}
+
+func (m *Model) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return TickMsg(t) })
+}
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd {
+	m.start = m.now()
+	return tick()
+}
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case StepMsg:
+		m.steps[msg.Name] = msg
+	case AddonMsg:
+		m.addons[msg.Name] = actions.AddonStatus(msg)
+	case DoneMsg:
+		m.done, m.err = true, msg.Err
+		return m, tea.Quit
+	case TickMsg:
+		if m.done {
+			return m, nil
+		}
+		return m, tick()
+	case tea.WindowSizeMsg:
+		m.width = msg.Width
+	case tea.KeyPressMsg:
+		if s := msg.String(); s == "ctrl+c" || s == "q" {
+			if !m.stopping && m.Cancel != nil {
+				m.stopping = true
+				m.Cancel()
+			}
+		}
+	}
+	return m, nil
+}
+
+var (
+	green  = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	red    = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
+	yellow = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	faint  = lipgloss.NewStyle().Faint(true)
+	bold   = lipgloss.NewStyle().Bold(true)
+)
+
+func stepMark(s actions.StepState) string {
+	switch s {
+	case actions.StepDone:
+		return green.Render("✓")
+	case actions.StepSkipped:
+		return green.Render("-")
+	case actions.StepFailed:
+		return red.Render("✗")
+	case actions.StepRunning:
+		return yellow.Render("…")
+	}
+	return faint.Render("·")
+}
+
+func addonState(s actions.AddonState) string {
+	text := fmt.Sprintf("%-11s", s)
+	switch s {
+	case actions.AddonHealthy:
+		return green.Render(text)
+	case actions.AddonFailed:
+		return red.Render(text)
+	case actions.AddonDegraded, actions.AddonBlocked:
+		return yellow.Render(text)
+	case actions.AddonWaiting:
+		return faint.Render(text)
+	}
+	return text
+}
+
+// View implements tea.Model.
+func (m *Model) View() tea.View {
+	return tea.NewView(m.Render())
+}
+
+// Render is the view as text.
+func (m *Model) Render() string {
+	var b strings.Builder
+	now := m.now()
+	fmt.Fprintf(&b, "%s  %s\n\n", bold.Render(m.Title), faint.Render(elapsed(m.start, now)))
+	for _, name := range m.Steps {
+		s, ok := m.steps[name]
+		state := actions.StepState("")
+		if ok {
+			state = s.State
+		}
+		line := fmt.Sprintf(" %s %-17s", stepMark(state), name)
+		if s.Message != "" {
+			line += " " + faint.Render(truncate(s.Message, m.width-22))
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(m.Levels) > 0 {
+		b.WriteString("\n")
+		for i, level := range m.Levels {
+			fmt.Fprintf(&b, " level %d\n", i)
+			for _, name := range level {
+				a, ok := m.addons[name]
+				if !ok {
+					a = actions.AddonStatus{Name: name, State: actions.AddonWaiting}
+				}
+				msg := a.Message
+				if a.State == actions.AddonHealthy {
+					msg = ""
+				}
+				t := ""
+				if !a.Started.IsZero() {
+					end := now
+					if a.State == actions.AddonHealthy || a.State == actions.AddonFailed {
+						end = a.Since
+					}
+					t = elapsed(a.Started, end)
+				}
+				fmt.Fprintf(&b, "   %-26s %s %6s  %s\n", name, addonState(a.State), t, faint.Render(truncate(msg, m.width-50)))
+			}
+		}
+	}
+	switch {
+	case m.done && m.err == nil:
+		b.WriteString("\n" + green.Render("done") + "\n")
+	case m.done:
+		b.WriteString("\n" + red.Render("failed") + "\n")
+	case m.stopping:
+		b.WriteString("\n" + yellow.Render("stopping: finishing the current call, then saying how to resume") + "\n")
+	default:
+		b.WriteString("\n" + faint.Render("ctrl+c stops cleanly; rerun fleetup install to resume") + "\n")
+	}
+	return b.String()
+}
+
+func elapsed(from, to time.Time) string {
+	if from.IsZero() {
+		return ""
+	}
+	d := to.Sub(from).Round(time.Second)
+	if d < 0 {
+		d = 0
+	}
+	return d.String()
+}
+
+func truncate(s string, w int) string {
+	if w <= 10 {
+		w = 100
+	}
+	r := []rune(s)
+	if len(r) <= w {
+		return s
+	}
+	return string(r[:w-1]) + "…"
+}
+
+// Reporter forwards pipeline events to a running program.
+type Reporter struct {
+	Send func(tea.Msg)
+}
+
+// Step implements actions.Reporter.
+func (r Reporter) Step(name string, state actions.StepState, msg string) {
+	r.Send(StepMsg{Name: name, State: state, Message: msg})
+}
+
+// Addon implements actions.Reporter.
+func (r Reporter) Addon(a actions.AddonStatus) { r.Send(AddonMsg(a)) }
