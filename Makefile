@@ -8,12 +8,13 @@
 #   make lint       gofmt + go vet
 #   make fuzz       run the fuzz targets for FUZZTIME each
 #   make schema     regenerate docs/config.schema.json
+#   make bench-install  install benchmarks on the real environment (docs/benchmarks.md)
 
 GO        ?= go
 FUZZTIME  ?= 3m
 export FLEETUP_TESTENV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fleetup/testenv
 
-.PHONY: build test test-unit testenv lint fuzz schema bench clean
+.PHONY: build test test-unit testenv lint fuzz schema bench bench-install clean
 
 build:
 	$(GO) build -trimpath -o bin/fleetup ./cmd/fleetup
@@ -40,6 +41,9 @@ schema:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+bench-install: testenv
+	FLEETUP_TESTENV=required $(GO) test ./test/e2e -run '^$$' -bench Install -benchtime 3x
 
 clean:
 	rm -rf bin

@@ -73,7 +73,7 @@ spec:
 // installs a CRD) <- left (chart repository), right (chart in Git, uses the
 // CRD) <- top (chart repository); plus argo-cd (chart repository) and
 // external-secrets (chart in Git) that fleetup installs itself.
-func newPlatform(t *testing.T, o options) *platform {
+func newPlatform(t testing.TB, o options) *platform {
 	t.Helper()
 	ns := env.Namespace(t)
 	p := &platform{Cluster: "c" + ns[len(ns)-6:], NS: ns}

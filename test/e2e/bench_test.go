@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/bootstrap"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/test/envtest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// Known kwok readiness delays of the diamond's addons. The graph's critical
+// path is base -> left -> top.
+var benchDelays = map[string]time.Duration{"base": 0, "left": 6 * time.Second, "right": 3 * time.Second, "top": 2 * time.Second}
+
+// recorder is a Reporter that timestamps events.
+type recorder struct {
+	mu        sync.Mutex
+	addonsAt  time.Time
+	healthyAt map[string]time.Time
+}
+
+func (r *recorder) Step(name string, state actions.StepState, _ string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if name == "addons" && state == actions.StepRunning {
+		r.addonsAt = time.Now()
+	}
+}
+
+func (r *recorder) Addon(a actions.AddonStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a.State == actions.AddonHealthy {
+		if _, ok := r.healthyAt[a.Name]; !ok {
+			r.healthyAt[a.Name] = time.Now()
+		}
+	}
+}
+
+// BenchmarkInstall measures, on the diamond catalog with the delays above:
+// the time from the addons step's start to all healthy for each strategy,
+// against the critical path of the delays; and the report latency, from
+// the moment an independent watch sees an Application turn healthy to the
+// moment fleetup reports it.
+//
+//	FLEETUP_TESTENV=required go test ./test/e2e -run '^$' -bench Install -benchtime 3x
+func BenchmarkInstall(b *testing.B) {
+	if env == nil {
+		b.Skip("needs the test environment")
+	}
+	critical := benchDelays["base"] + benchDelays["left"] + benchDelays["top"]
+	for _, strategy := range []string{"gated", "parallel"} {
+		b.Run(strategy, func(b *testing.B) {
+			var total, lat []time.Duration
+			for i := 0; i < b.N; i++ {
+				d, l := installOnce(b, strategy)
+				total = append(total, d)
+				lat = append(lat, l...)
+			}
+			b.ReportMetric(seconds(median(total)), "s-to-healthy")
+			b.ReportMetric(seconds(critical), "s-critical-path")
+			b.ReportMetric(seconds(median(total)-critical), "s-over-critical")
+			b.ReportMetric(float64(median(lat).Milliseconds()), "ms-report-latency-p50")
+			b.ReportMetric(float64(maxOf(lat).Milliseconds()), "ms-report-latency-max")
+		})
+	}
+}
+
+func installOnce(b *testing.B, strategy string) (time.Duration, []time.Duration) {
+	b.Helper()
+	ann := map[string]string{}
+	for a, d := range benchDelays {
+		if d > 0 {
+			ann[a] = envtest.ReadyDelayAnnotation + "=" + d.String()
+		}
+	}
+	p := newPlatform(b, options{Strategy: strategy, PodAnnotations: ann})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	// An independent watch records when each Application turns healthy.
+	seen := map[string]time.Time{}
+	var mu sync.Mutex
+	w, err := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd").Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	go func() {
+		for ev := range w.ResultChan() {
+			if ev.Type != watch.Added && ev.Type != watch.Modified {
+				continue
+			}
+			o, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok || !actions.ReadApplication(o).Healthy() {
+				continue
+			}
+			mu.Lock()
+			if _, ok := seen[o.GetName()]; !ok {
+				seen[o.GetName()] = time.Now()
+			}
+			mu.Unlock()
+		}
+	}()
+
+	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig}
+	pl, err := cli.Load(ctx, g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &recorder{healthyAt: map[string]time.Time{}}
+	inst := &bootstrap.Install{Plan: pl, Kube: env.Client, Helm: &helm.Releaser{Config: env.Config, CacheDir: b.TempDir()}, Report: rec, Redactor: &g.Redactor}
+	if _, err := inst.Run(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var last time.Time
+	var lat []time.Duration
+	mu.Lock()
+	defer mu.Unlock()
+	for name, at := range rec.healthyAt {
+		if at.After(last) {
+			last = at
+		}
+		if w, ok := seen[actions.ApplicationName(name, p.Cluster)]; ok && !w.After(at) {
+			lat = append(lat, at.Sub(w))
+		}
+	}
+	return last.Sub(rec.addonsAt), lat
+}
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func maxOf(ds []time.Duration) time.Duration {
+	var m time.Duration
+	for _, d := range ds {
+		m = max(m, d)
+	}
+	return m
+}
