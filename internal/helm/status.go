@@ -19,8 +19,9 @@ import (
 // ReleaseError is a failed install or upgrade with the resources that were
 // not ready and why.
 type ReleaseError struct {
-	Release string
-	Err     error
+	Release   string
+	Namespace string
+	Err       error
 	// Failing lists "Kind namespace/name: status: message" per resource
 	// that is not Current.
 	Failing []string
@@ -30,6 +31,9 @@ func (e *ReleaseError) Error() string {
 	msg := fmt.Sprintf("helm release %s: %v", e.Release, e.Err)
 	if len(e.Failing) > 0 {
 		msg += "\n  not ready:\n    " + strings.Join(e.Failing, "\n    ")
+	}
+	if e.Namespace != "" {
+		msg += fmt.Sprintf("\n  look further: kubectl -n %s get all,events -l app.kubernetes.io/instance=%s", e.Namespace, e.Release)
 	}
 	return msg
 }
@@ -51,7 +55,7 @@ func (r *Releaser) waitHealthy(ctx context.Context, cfg *action.Configuration, r
 		return err
 	}
 	if err := w.Wait(res, timeout); err != nil {
-		return &ReleaseError{Release: rel.Name, Err: err, Failing: notReady(cfg, rel)}
+		return &ReleaseError{Release: rel.Name, Namespace: rel.Namespace, Err: err, Failing: notReady(cfg, rel)}
 	}
 	return nil
 }
@@ -64,9 +68,9 @@ func (r *Releaser) explain(ctx context.Context, cfg *action.Configuration, spec 
 	}
 	rel, _ := current(cfg, spec.Name)
 	if rel == nil {
-		return &ReleaseError{Release: spec.Name, Err: err}
+		return &ReleaseError{Release: spec.Name, Namespace: spec.Namespace, Err: err}
 	}
-	return &ReleaseError{Release: spec.Name, Err: err, Failing: notReady(cfg, rel)}
+	return &ReleaseError{Release: spec.Name, Namespace: spec.Namespace, Err: err, Failing: notReady(cfg, rel)}
 }
 
 // notReady computes kstatus for every resource of the release.
