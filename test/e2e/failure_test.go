@@ -40,6 +40,10 @@ func TestSlowAndBrokenAddons(t *testing.T) {
 	if !strings.Contains(failed.Failed["left"], "Degraded") {
 		t.Errorf("left's reason lacks the last condition: %q", failed.Failed["left"])
 	}
+	// It names the resource that is not ready and why.
+	if !strings.Contains(failed.Failed["left"], "Deployment "+p.NS+"-left/left: Failed") {
+		t.Errorf("left's reason does not name its failing Deployment: %q", failed.Failed["left"])
+	}
 	if by := failed.Blocked["top"]; len(by) != 1 || by[0] != "left" {
 		t.Errorf("top blocked by %v, want [left]", by)
 	}

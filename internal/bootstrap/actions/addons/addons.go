@@ -74,6 +74,7 @@ type tracker struct {
 	started       time.Time
 	degradedSince time.Time
 	app           *actions.Application
+	obj           *unstructured.Unstructured
 }
 
 // Execute implements actions.Action.
@@ -133,9 +134,10 @@ func (a Action) Execute(ac *actions.Context) error {
 		t := now()
 		// Read every Application into its tracker.
 		for n, k := range tr {
-			k.app = nil
+			k.app, k.obj = nil, nil
 			if obj, ok, _ := store.GetByKey(ns + "/" + actions.ApplicationName(n, cfg.ClusterName)); ok {
-				app := actions.ReadApplication(obj.(*unstructured.Unstructured))
+				k.obj = obj.(*unstructured.Unstructured)
+				app := actions.ReadApplication(k.obj)
 				k.app = &app
 			}
 		}
@@ -179,6 +181,7 @@ func (a Action) Execute(ac *actions.Context) error {
 			st, msg, deps := a.classify(k, enabled[n], blockedBy[n], waiting[n], cfg, t)
 			if st == actions.AddonFailed && k.state != actions.AddonFailed {
 				newFailure = true
+				msg = withResources(msg, notCurrent(ctx, ac.Kube, k.obj))
 			}
 			if st == actions.AddonDegraded {
 				dl := k.degradedSince.Add(cfg.Timeouts.DegradedGrace.D())
