@@ -22,22 +22,21 @@ const (
 // HubLabels are the labels of the hub cluster's Argo CD secret with every
 // installed addon switched on, as after a finished install.
 func HubLabels(cfg *config.Config, c *Catalog) map[string]string {
-	l := baseLabels(cfg)
-	for _, a := range c.Addons {
-		if a.Selected {
-			l[a.LabelName()] = "true"
-		}
-	}
-	return l
+	return withSwitches(cfg, c, func(a *Addon) bool { return a.Selected })
 }
 
 // selectionLabels are what addon selectors are evaluated against: the
 // hub's own labels plus every enabled addon's switch, so a CNOE selector on
 // enable_<addon> behaves as it will once the addon is on.
 func selectionLabels(cfg *config.Config, c *Catalog) map[string]string {
+	return withSwitches(cfg, c, func(a *Addon) bool { return bool(a.Enabled) })
+}
+
+// withSwitches is the hub's labels plus enable_<addon> for addons where on.
+func withSwitches(cfg *config.Config, c *Catalog, on func(*Addon) bool) map[string]string {
 	l := baseLabels(cfg)
 	for _, a := range c.Addons {
-		if a.Enabled {
+		if on(a) {
 			l[a.LabelName()] = "true"
 		}
 	}
