@@ -74,11 +74,6 @@ func (r *Releaser) action(namespace string) (*action.Configuration, error) {
 	if err := cfg.Init(&restGetter{cfg: r.Config, namespace: namespace}, namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("helm: %w", err)
 	}
-	rc, err := registry.NewClient(registry.ClientOptEnableCache(true), registry.ClientOptWriter(io.Discard))
-	if err != nil {
-		return nil, fmt.Errorf("helm registry client: %w", err)
-	}
-	cfg.RegistryClient = rc
 	return cfg, nil
 }
 
@@ -93,7 +88,7 @@ func (r *Releaser) settings() *cli.EnvSettings {
 
 // LoadChart fetches the chart of a source: from a Helm repository, an OCI
 // registry, or a directory of the local checkout.
-func (r *Releaser) LoadChart(ctx context.Context, cfg *action.Configuration, spec Spec) (*chartv2.Chart, error) {
+func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -108,12 +103,24 @@ func (r *Releaser) LoadChart(ctx context.Context, cfg *action.Configuration, spe
 	if err := os.MkdirAll(r.CacheDir, 0o755); err != nil {
 		return nil, err
 	}
+	plain := src.Kind == catalog.SourceOCI && isLoopback(src.URL)
+	ropts := []registry.ClientOption{registry.ClientOptEnableCache(true), registry.ClientOptWriter(io.Discard)}
+	if plain {
+		// A registry on this machine (tests, a local mirror) speaks plain HTTP.
+		ropts = append(ropts, registry.ClientOptPlainHTTP())
+	}
+	rc, err := registry.NewClient(ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("helm registry client: %w", err)
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(r.logger().Handler()))
+	cfg.RegistryClient = rc
 	opts := action.NewInstall(cfg).ChartPathOptions
 	opts.Version = src.Version
 	name := src.Chart
 	if src.Kind == catalog.SourceOCI {
 		name = strings.TrimSuffix(src.URL, "/") + "/" + src.Chart
-		opts.PlainHTTP = isLoopback(src.URL)
+		opts.PlainHTTP = plain
 	} else {
 		opts.RepoURL = src.URL
 	}
@@ -140,7 +147,7 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	ch, err := r.LoadChart(ctx, cfg, spec)
+	ch, err := r.LoadChart(ctx, spec)
 	if err != nil {
 		return Result{}, err
 	}
