@@ -145,15 +145,24 @@ func RepoSecrets(cat *catalog.Catalog, namespace string) []helm.Manifest {
 		if len(name) > 63 {
 			name = strings.TrimRight(name[:63], "-")
 		}
+		data := map[string]any{"name": url, "type": "helm", "url": url, "enableOCI": "true"}
+		if loopback(url) {
+			// A registry on this machine speaks plain HTTP (as for Helm).
+			data["insecureOCIForceHttp"] = "true"
+		}
 		out = append(out, obj("v1", "Secret", name, namespace, ManagedLabels(map[string]string{"argocd.argoproj.io/secret-type": "repository"}), map[string]any{
 			"type":       "Opaque",
-			"stringData": map[string]any{"name": url, "type": "helm", "url": url, "enableOCI": "true"},
+			"stringData": data,
 		}))
 	}
 	return out
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func loopback(hostPath string) bool {
+	return strings.HasPrefix(hostPath, "127.0.0.1") || strings.HasPrefix(hostPath, "localhost") || strings.HasPrefix(hostPath, "[::1]")
+}
 
 func steps(p *Plan) []Step {
 	gate := "switch each addon on (label enable_<addon> on the hub cluster secret) once its dependencies are healthy, and wait for all"

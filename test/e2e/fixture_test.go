@@ -13,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
+	"github.com/fleetup/fleetup/test/ociregistry"
 )
 
 // platform is one flow's packages repository, chart repository and config.
@@ -22,6 +23,7 @@ type platform struct {
 	RepoDir string // Git working directory, also where config.yaml lives
 	Config  string // path of config.yaml
 	Charts  *chartrepo.Server
+	OCI     *ociregistry.Registry
 }
 
 // options shape the fixture.
@@ -83,7 +85,10 @@ func newPlatform(t testing.TB, o options) *platform {
 			t.Fatal(err)
 		}
 	}
-	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"), filepath.Join(charts, "top"))
+	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"))
+	// top comes from an OCI registry.
+	p.OCI = ociregistry.Start(t)
+	p.OCI.AddChart(t, "charts", filepath.Join(charts, "top"))
 
 	group := p.Cluster + ".e2e.fleetup.dev"
 	// A crash-looping addon's Deployment fails after 5 s instead of 10 min.
@@ -151,10 +156,10 @@ left:
 %[5]stop:
   enabled: true
   namespace: %[3]s-top
-  chartRepository: %[2]s
+  chartRepository: oci://%[8]s/charts
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
-%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"))
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host)
 
 	root, _ := filepath.Abs("../..")
 	files := map[string]string{
