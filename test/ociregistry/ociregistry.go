@@ -17,8 +17,8 @@ import (
 	"sync"
 	"testing"
 
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 )
 
 // Media types of Helm charts in OCI registries.
