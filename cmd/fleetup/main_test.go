@@ -176,7 +176,7 @@ func TestVersionAndCompletion(t *testing.T) {
 		t.Errorf("install without terminal: %d %q", code, errOut)
 	}
 	// Commands that do nothing real yet must not exist.
-	for _, c := range []string{"status", "uninstall"} {
+	for _, c := range []string{"uninstall"} {
 		if code, _, _ := fleetup(t, c); code != 2 {
 			t.Errorf("%s exists before it does anything", c)
 		}

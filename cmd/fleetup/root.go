@@ -29,6 +29,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cli.ExitOK
 	}
 	code := cli.ExitCode(err)
+	var silent *cli.ExitError
+	if errors.As(err, &silent) {
+		return code // the output already said why
+	}
 	msg := err.Error()
 	var de decode.Errors
 	var one *decode.Error
@@ -64,7 +68,7 @@ manages everything.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
-	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newStatusCmd(g), newVersionCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

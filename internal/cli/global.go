@@ -68,6 +68,10 @@ func ExitCode(err error) int {
 	var ue *UsageError
 	var de decode.Errors
 	var one *decode.Error
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
 	if errors.As(err, &ue) || errors.As(err, &de) || errors.As(err, &one) {
 		return ExitUsage
 	}

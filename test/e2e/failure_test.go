@@ -55,6 +55,23 @@ func TestSlowAndBrokenAddons(t *testing.T) {
 	if strings.Contains(out, "addon top                          failed") {
 		t.Error("top reported failed instead of blocked")
 	}
+	// status agrees: degraded, left is the culprit, top waits on it; exit 1.
+	st, code := p.status(t)
+	if st.Phase != "degraded" || code != 1 || st.HandOff != true {
+		t.Errorf("status after the failure: phase %s exit %d handOff %v", st.Phase, code, st.HandOff)
+	}
+	for _, a := range st.Addons {
+		switch a.Name {
+		case "left":
+			if a.State != "degraded" && a.State != "failed" {
+				t.Errorf("left: %+v", a)
+			}
+		case "top":
+			if a.State != "waiting" || len(a.WaitingOn) != 1 || a.WaitingOn[0] != "left" || a.SwitchedOn {
+				t.Errorf("top: %+v", a)
+			}
+		}
+	}
 
 	// Fix left and run again: the install converges.
 	catalog := filepath.Join(p.RepoDir, "packages", "addons", "values.yaml")

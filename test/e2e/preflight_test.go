@@ -89,6 +89,10 @@ func TestTimeoutSaysHowToResume(t *testing.T) {
 	if cli.ExitCode(err) != 1 {
 		t.Errorf("exit code %d", cli.ExitCode(err))
 	}
+	// status of the unfinished install: installing, top not healthy yet.
+	if st, code := p.status(t); st.Phase != "installing" || code != 1 {
+		t.Errorf("status of the interrupted install: phase %s exit %d", st.Phase, code)
+	}
 	if _, err := p.install(timeout(t, 5*time.Minute), t, nil); err != nil {
 		t.Fatalf("rerun: %v", err)
 	}

@@ -1,0 +1,175 @@
+// Package status reads the platform's state from the cluster: every addon
+// of the plan with its Argo CD sync, health and operation, what it waits
+// on, its last message, and whether Argo CD manages itself yet.
+package status
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// SchemaVersion identifies the JSON layout; it changes only incompatibly.
+const SchemaVersion = "fleetup.dev/status/v1"
+
+// Platform phases.
+const (
+	PhaseNotInstalled = "not-installed" // no cluster secret, no Applications
+	PhaseInstalling   = "installing"    // some addons not switched on or not healthy yet
+	PhaseHealthy      = "healthy"       // every addon healthy
+	PhaseDegraded     = "degraded"      // an addon is degraded or failed
+)
+
+// Status is the platform at a glance; its JSON form is documented in
+// docs/status.md and stable under SchemaVersion.
+type Status struct {
+	SchemaVersion string  `json:"schemaVersion"`
+	Cluster       string  `json:"cluster"`
+	Phase         string  `json:"phase"`
+	HandOff       bool    `json:"handOff"`
+	Addons        []Addon `json:"addons"`
+}
+
+// Addon is one addon's state.
+type Addon struct {
+	Name        string   `json:"name"`
+	Level       int      `json:"level"`
+	Application string   `json:"application"`
+	SwitchedOn  bool     `json:"switchedOn"`
+	State       string   `json:"state"`
+	Sync        string   `json:"sync"`
+	Health      string   `json:"health"`
+	Operation   string   `json:"operation"`
+	WaitingOn   []string `json:"waitingOn"`
+	Message     string   `json:"message"`
+	Since       string   `json:"since,omitempty"` // RFC 3339, last health or operation change
+}
+
+// Healthy reports whether every addon is healthy.
+func (s *Status) Healthy() bool { return s.Phase == PhaseHealthy }
+
+// Read builds the status of the platform of p.
+func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
+	ns := p.ArgoNamespace()
+	st := &Status{SchemaVersion: SchemaVersion, Cluster: p.Config.ClusterName, Addons: []Addon{}}
+	secret, err := c.Typed.CoreV1().Secrets(ns).Get(ctx, plan.ClusterSecretName(p.Config.ClusterName), metav1.GetOptions{})
+	switches := map[string]string{}
+	installed := err == nil
+	if err == nil {
+		switches = secret.Labels
+	}
+	apps := map[string]*unstructured.Unstructured{}
+	list, err := c.Dynamic.Resource(kube.Applications).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: plan.LabelManaged + "=true"})
+	if err != nil && !kube.IsNoMatchErr(err) && !strings.Contains(err.Error(), "the server could not find the requested resource") {
+		return nil, fmt.Errorf("status: list Applications: %w", err)
+	}
+	if list != nil {
+		for i := range list.Items {
+			apps[list.Items[i].GetName()] = &list.Items[i]
+		}
+	}
+	return Compose(st, p, switches, apps, installed), nil
+}
+
+// Compose computes the status from what Read fetched (pure, for tests).
+func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[string]*unstructured.Unstructured, installed bool) *Status {
+	g := p.DAG
+	healthy := map[string]bool{}
+	read := map[string]*actions.Application{}
+	for _, n := range g.Nodes() {
+		if obj := apps[actions.ApplicationName(n, p.Config.ClusterName)]; obj != nil {
+			a := actions.ReadApplication(obj)
+			read[n] = &a
+			if a.Healthy() {
+				healthy[n] = true
+			}
+		}
+	}
+	waiting := g.Waiting(healthy)
+	anyBad, anyApp := false, false
+	for _, ad := range p.Catalog.Installed() {
+		n := ad.Name
+		a := Addon{Name: n, Level: g.Level(n), Application: actions.ApplicationName(n, p.Config.ClusterName), WaitingOn: []string{}}
+		a.SwitchedOn = switches[ad.LabelName()] == "true"
+		app := read[n]
+		if app != nil {
+			anyApp = true
+			a.Sync, a.Health, a.Operation = app.Sync, app.Health, app.OpPhase
+			a.Since = since(apps[a.Application])
+		}
+		switch {
+		case app != nil && app.Healthy():
+			a.State = string(actions.AddonHealthy)
+		case app != nil && app.Failure() != "":
+			a.State, a.Message = string(actions.AddonFailed), app.Failure()
+			anyBad = true
+		case app != nil && app.Health == "Degraded":
+			a.State, a.Message = string(actions.AddonDegraded), app.Summary()
+			anyBad = true
+		case app != nil && (app.Sync != "Synced" || app.OpPhase == "Running"):
+			a.State, a.Message = string(actions.AddonSyncing), app.Summary()
+		case app != nil:
+			a.State, a.Message = string(actions.AddonProgressing), app.Summary()
+		case a.SwitchedOn:
+			a.State, a.Message = string(actions.AddonStarting), "switched on, no Application yet"
+		default:
+			a.State = string(actions.AddonWaiting)
+			if w := waiting[n]; len(w) > 0 {
+				a.WaitingOn = w
+				a.Message = "waiting on " + strings.Join(w, ", ")
+			} else {
+				a.Message = "not switched on"
+			}
+		}
+		if w := waiting[n]; a.State != string(actions.AddonHealthy) && len(w) > 0 {
+			a.WaitingOn = w
+		}
+		st.Addons = append(st.Addons, a)
+	}
+	sort.SliceStable(st.Addons, func(i, j int) bool { return st.Addons[i].Level < st.Addons[j].Level })
+	switch {
+	case !installed && !anyApp:
+		st.Phase = PhaseNotInstalled
+	case anyBad:
+		st.Phase = PhaseDegraded
+	case len(healthy) == len(st.Addons):
+		st.Phase = PhaseHealthy
+	default:
+		st.Phase = PhaseInstalling
+	}
+	st.HandOff = true
+	for _, r := range p.Releases {
+		if !healthy[r.Addon] {
+			st.HandOff = false
+		}
+	}
+	return st
+}
+
+// since is when the Application last changed health or finished an
+// operation, whichever is later.
+func since(obj *unstructured.Unstructured) string {
+	if obj == nil {
+		return ""
+	}
+	var latest time.Time
+	for _, path := range [][]string{{"status", "health", "lastTransitionTime"}, {"status", "operationState", "finishedAt"}, {"status", "operationState", "startedAt"}} {
+		if s, ok, _ := unstructured.NestedString(obj.Object, path...); ok {
+			if t, err := time.Parse(time.RFC3339, s); err == nil && t.After(latest) {
+				latest = t
+			}
+		}
+	}
+	if latest.IsZero() {
+		return ""
+	}
+	return latest.UTC().Format(time.RFC3339)
+}
