@@ -131,7 +131,30 @@ func (e *Env) start(ctx context.Context) error {
 		}
 		e.logf("External Secrets ready in %v", time.Since(begin).Round(time.Millisecond))
 	}
-	return nil
+	// A component that answered its readiness probe and then died (a port
+	// taken, a bad flag) must fail the start, not the tests later.
+	return e.settle(ctx)
+}
+
+// settle checks, through each component's own endpoint, that every one is
+// still serving, then that none has exited.
+func (e *Env) settle(ctx context.Context) error {
+	checks := []struct {
+		name string
+		port string
+	}{{"kube-apiserver", "apiserver"}, {"kwok", "kwok"}}
+	if e.opts.ArgoCD {
+		checks = append(checks, struct{ name, port string }{"argocd-repo-server", "repo"}, struct{ name, port string }{"argocd-application-controller", "app-metrics"}, struct{ name, port string }{"argocd-applicationset-controller", "appset-probe"})
+	}
+	if e.opts.ESO {
+		checks = append(checks, struct{ name, port string }{"external-secrets (metrics)", "eso-metrics"}, struct{ name, port string }{"external-secrets (health)", "eso-health"})
+	}
+	for _, c := range checks {
+		if err := e.waitTCP(ctx, c.name, e.ports[c.port]); err != nil {
+			return err
+		}
+	}
+	return e.checkAlive()
 }
 
 func (e *Env) run(name, bin string, args, env []string) (*process, error) {

@@ -32,6 +32,13 @@ func Main(m *testing.M, opts Options, env **Env) int {
 		}
 		begin := time.Now()
 		e, err := Start(ctx, opts)
+		if err != nil && ctx.Err() == nil {
+			// Start-up can lose a rare race for a port with another process;
+			// one more try with fresh ports, saying why.
+			fmt.Fprintf(os.Stderr, "envtest: start failed, trying once more with new ports: %v\n", err)
+			begin = time.Now()
+			e, err = Start(ctx, opts)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "envtest: %v\n", err)
 			return 1

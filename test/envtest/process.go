@@ -3,6 +3,7 @@ package envtest
 import (
 	"bytes"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -105,11 +106,17 @@ func (p *process) tail(n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
-// freePorts reserves n distinct free TCP ports on 127.0.0.1. The listeners
-// are held until all are chosen so the ports differ; a race with another
-// process between close and use is possible but rare, and start-up fails
-// loudly if it happens.
+// freePorts picks n distinct free TCP ports on 127.0.0.1, at random below
+// the kernel's ephemeral range: a port the kernel hands out as the source of
+// an outgoing connection (another environment's clients, running at the
+// same time) could otherwise be taken between choosing it and the
+// component binding it. Each is checked by binding it; all are held until
+// all are chosen.
 func freePorts(n int) ([]int, error) {
+	lo, hi := 20000, ephemeralLow()
+	if hi-lo < 2000 {
+		lo, hi = 0, 0 // no room below the ephemeral range: let the kernel choose
+	}
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -117,15 +124,35 @@ func freePorts(n int) ([]int, error) {
 		}
 	}()
 	ports := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 100*n {
+			return nil, fmt.Errorf("free port: none found in [%d, %d)", lo, hi)
+		}
+		want := 0
+		if hi > lo {
+			want = lo + mrand.IntN(hi-lo)
+		}
+		l, err := net.Listen("tcp", addr(want))
 		if err != nil {
-			return nil, fmt.Errorf("free port: %w", err)
+			continue
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// ephemeralLow is the start of the kernel's ephemeral port range.
+func ephemeralLow() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(data), &low, &high); err != nil || low <= 0 {
+		return 32768
+	}
+	return low
 }
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
