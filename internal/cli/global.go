@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/fleetup/fleetup/internal/decode"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/redact"
 )
 
@@ -45,6 +46,15 @@ func (g *Global) Validate() error {
 		return Usage(fmt.Errorf("--log-format %q: expected text or json", g.LogFormat))
 	}
 	return nil
+}
+
+// Kube connects to the cluster of --kubeconfig/--context.
+func (g *Global) Kube() (*kube.Client, error) {
+	rc, err := kube.RESTConfig(g.Kubeconfig, g.Context)
+	if err != nil {
+		return nil, err
+	}
+	return kube.New(rc)
 }
 
 // Redact masks known secrets in s.

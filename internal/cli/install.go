@@ -14,7 +14,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
-	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
 
@@ -54,11 +53,7 @@ func (in *Install) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("install timed out after %v (timeouts.install or --timeout)", timeout))
 	defer cancel()
 
-	rc, err := kube.RESTConfig(g.Kubeconfig, g.Context)
-	if err != nil {
-		return err
-	}
-	kc, err := kube.New(rc)
+	kc, err := g.Kube()
 	if err != nil {
 		return err
 	}
@@ -70,7 +65,7 @@ func (in *Install) Run(ctx context.Context) error {
 	inst := &bootstrap.Install{
 		Plan:     pl,
 		Kube:     kc,
-		Helm:     &helm.Releaser{Config: rc, CacheDir: filepath.Join(cache, "fleetup", "helm")},
+		Helm:     &helm.Releaser{Config: kc.Config, CacheDir: filepath.Join(cache, "fleetup", "helm")},
 		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
 		Redactor: &g.Redactor,
 	}

@@ -36,11 +36,7 @@ func (s *Status) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rc, err := kube.RESTConfig(g.Kubeconfig, g.Context)
-	if err != nil {
-		return err
-	}
-	kc, err := kube.New(rc)
+	kc, err := g.Kube()
 	if err != nil {
 		return err
 	}
