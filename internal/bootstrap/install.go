@@ -122,13 +122,7 @@ func (i *Install) Execute(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	if progress.PlanHash == hash && len(progress.Done) > 0 {
-		var done []string
-		for _, s := range steps() {
-			if progress.Done[s.Name()] {
-				done = append(done, s.Name())
-			}
-		}
-		i.Report.Step("resume", actions.StepRunning, "a previous run of this plan finished "+strings.Join(done, ", ")+"; every step is checked again and converges")
+		i.Report.Step("resume", actions.StepRunning, "a previous run of this plan finished "+strings.Join(doneSteps(progress), ", ")+"; every step is checked again and converges")
 	}
 	if err := progress.Begin(ctx, hash); err != nil {
 		return Result{}, err

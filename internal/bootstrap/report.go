@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -66,9 +65,6 @@ func (r *LineReporter) Addon(a actions.AddonStatus) {
 	e := event{Time: r.now().UTC().Format(time.RFC3339), Kind: "addon", Name: a.Name, State: string(a.State), Message: a.Message, WaitingOn: a.WaitingOn}
 	if a.State == actions.AddonHealthy && !a.Started.IsZero() {
 		e.Elapsed = a.Since.Sub(a.Started).Round(time.Second).String()
-	}
-	if a.State == actions.AddonWaiting || a.State == actions.AddonBlocked {
-		e.Message = strings.TrimSpace(e.Message)
 	}
 	r.emit(e)
 }

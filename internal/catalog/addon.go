@@ -84,6 +84,22 @@ func (a *Addon) ManifestDirs() []string {
 	return out
 }
 
+// Loopback reports whether the chart repository is on this machine
+// (127.0.0.1, localhost, [::1]): such registries speak plain HTTP, for
+// fleetup's Helm client and for Argo CD alike.
+func (s Source) Loopback() bool {
+	host := s.URL
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+	}
+	for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
+		if strings.HasPrefix(host, h) {
+			return true
+		}
+	}
+	return false
+}
+
 // String is a one-line description: "helm-repository argo-cd 9.5.11" or
 // "git-chart packages/platform-gateway".
 func (s Source) String() string {

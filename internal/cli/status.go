@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/status"
@@ -75,7 +75,7 @@ func (s *Status) print(w io.Writer, st *status.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEVEL\tADDON\tSTATE\tSYNC\tHEALTH\tOPERATION\tSINCE\tMESSAGE")
 	for _, a := range st.Addons {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Level, a.Name, a.State, dash(a.Sync), dash(a.Health), dash(a.Operation), dash(a.Since), oneLine(a.Message, 120))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Level, a.Name, a.State, dash(a.Sync), dash(a.Health), dash(a.Operation), dash(a.Since), actions.OneLine(a.Message, 120))
 	}
 	return tw.Flush()
 }
@@ -131,14 +131,6 @@ func (s *Status) watch(ctx context.Context, kc *kube.Client, pl *plan.Plan, w io
 func dash(s string) string {
 	if s == "" {
 		return "-"
-	}
-	return s
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		return s[:n-1] + "…"
 	}
 	return s
 }

@@ -157,21 +157,16 @@ func validateSecrets(c *Config, add func(string, string, string, string)) {
 		}
 	}
 	seen := map[string]bool{}
-	creds := make([]struct {
+	type at struct {
 		path string
 		cred Credential
-	}, 0, len(s.GitHubApps)+1)
+	}
+	creds := make([]at, 0, len(s.GitHubApps)+1)
 	for i, a := range s.GitHubApps {
-		creds = append(creds, struct {
-			path string
-			cred Credential
-		}{fmt.Sprintf("secrets.github_apps[%d]", i), a})
+		creds = append(creds, at{fmt.Sprintf("secrets.github_apps[%d]", i), a})
 	}
 	if s.GitHubToken != nil {
-		creds = append(creds, struct {
-			path string
-			cred Credential
-		}{"secrets.github_token", *s.GitHubToken})
+		creds = append(creds, at{"secrets.github_token", *s.GitHubToken})
 	}
 	for _, cr := range creds {
 		if cr.cred.Name == "" {

@@ -103,7 +103,7 @@ func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, er
 	if err := os.MkdirAll(r.CacheDir, 0o755); err != nil {
 		return nil, err
 	}
-	plain := src.Kind == catalog.SourceOCI && isLoopback(src.URL)
+	plain := src.Kind == catalog.SourceOCI && src.Loopback()
 	ropts := []registry.ClientOption{registry.ClientOptEnableCache(true), registry.ClientOptWriter(io.Discard)}
 	if plain {
 		// A registry on this machine (tests, a local mirror) speaks plain HTTP.
@@ -133,10 +133,6 @@ func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, er
 		return nil, fmt.Errorf("load chart %s: %w", path, err)
 	}
 	return ch, nil
-}
-
-func isLoopback(u string) bool {
-	return strings.Contains(u, "://127.0.0.1") || strings.Contains(u, "://localhost") || strings.Contains(u, "://[::1]")
 }
 
 // Apply installs the release, upgrades it when its chart version or values

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -142,7 +141,7 @@ const (
 // left unchanged (same resourceVersion before and after).
 func (c *Client) ApplyChange(ctx context.Context, obj *unstructured.Unstructured) (Change, error) {
 	before, err := c.Get(ctx, obj.DeepCopy())
-	if err != nil && !meta.IsNoMatchError(errors.Unwrap(err)) {
+	if err != nil && !IsNoMatch(err) {
 		return "", err
 	}
 	after, err := c.Apply(ctx, obj)

@@ -73,11 +73,9 @@ func New(cfg *rest.Config) (*Client, error) {
 // ResetMapper forgets cached discovery, after CRDs were added.
 func (c *Client) ResetMapper() { c.Mapper.Reset() }
 
-// IsNoMatch reports whether err means the kind is unknown to the server.
-func IsNoMatch(err error) bool { return meta.IsNoMatchError(err) }
-
-// IsNoMatchErr is IsNoMatch anywhere in err's chain.
-func IsNoMatchErr(err error) bool {
+// IsNoMatch reports whether err, anywhere in its chain, means the kind is
+// unknown to the server (its CRD is not installed).
+func IsNoMatch(err error) bool {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if meta.IsNoMatchError(e) {
 			return true

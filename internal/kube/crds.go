@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -10,20 +11,10 @@ import (
 
 // Established is the Condition "a CRD is Established and its names accepted".
 func Established(obj *unstructured.Unstructured) (bool, error) {
-	if obj == nil {
-		return false, nil
+	if HasCondition(obj, "NamesAccepted", "False", "") {
+		return false, fmt.Errorf("CRD %s: names not accepted", obj.GetName())
 	}
-	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == "Established" && m["status"] == "True" {
-			return true, nil
-		}
-		if m["type"] == "NamesAccepted" && m["status"] == "False" {
-			return false, fmt.Errorf("CRD names not accepted: %v", m["message"])
-		}
-	}
-	return false, nil
+	return HasCondition(obj, "Established", "True", ""), nil
 }
 
 // ApplyAll server-side applies objects in order, except that every CRD goes
@@ -89,33 +80,17 @@ func DecodeYAML(data []byte) ([]*unstructured.Unstructured, error) {
 	return out, nil
 }
 
+// splitYAML splits at document separators: lines that are "---" alone.
 func splitYAML(s string) []string {
 	var docs []string
-	start := 0
-	for i := 0; i <= len(s); {
-		end := i
-		for end < len(s) && s[end] != '\n' {
-			end++
+	var cur strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if rest, ok := strings.CutPrefix(line, "---"); ok && strings.TrimSpace(rest) == "" {
+			docs = append(docs, cur.String())
+			cur.Reset()
+			continue
 		}
-		line := s[i:end]
-		if len(line) >= 3 && line[:3] == "---" && trimSpace(line[3:]) == "" {
-			docs = append(docs, s[start:i])
-			start = end + 1
-		}
-		i = end + 1
+		cur.WriteString(line)
 	}
-	if start < len(s) {
-		docs = append(docs, s[start:])
-	}
-	return docs
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s
+	return append(docs, cur.String())
 }

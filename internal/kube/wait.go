@@ -138,21 +138,27 @@ func Summary(obj *unstructured.Unstructured) string {
 	return strings.Join(parts, "; ")
 }
 
+// HasCondition reports whether obj's status.conditions holds one of type
+// typ with the given status and, when reason is not empty, that reason.
+func HasCondition(obj *unstructured.Unstructured, typ, status, reason string) bool {
+	if obj == nil {
+		return false
+	}
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == typ && m["status"] == status && (reason == "" || m["reason"] == reason) {
+			return true
+		}
+	}
+	return false
+}
+
 // ConditionTrue is the Condition "status.conditions has type=True"; a
 // condition of that type with status False and a reason is reported in the
 // wait's last-seen state, not as a failure.
 func ConditionTrue(typ string) Condition {
 	return func(obj *unstructured.Unstructured) (bool, error) {
-		if obj == nil {
-			return false, nil
-		}
-		conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == typ && m["status"] == "True" {
-				return true, nil
-			}
-		}
-		return false, nil
+		return HasCondition(obj, typ, "True", ""), nil
 	}
 }

@@ -146,7 +146,7 @@ func RepoSecrets(cat *catalog.Catalog, namespace string) []helm.Manifest {
 			name = strings.TrimRight(name[:63], "-")
 		}
 		data := map[string]any{"name": url, "type": "helm", "url": url, "enableOCI": "true"}
-		if loopback(url) {
+		if src.Loopback() {
 			// A registry on this machine speaks plain HTTP (as for Helm).
 			data["insecureOCIForceHttp"] = "true"
 		}
@@ -159,10 +159,6 @@ func RepoSecrets(cat *catalog.Catalog, namespace string) []helm.Manifest {
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
-
-func loopback(hostPath string) bool {
-	return strings.HasPrefix(hostPath, "127.0.0.1") || strings.HasPrefix(hostPath, "localhost") || strings.HasPrefix(hostPath, "[::1]")
-}
 
 func steps(p *Plan) []Step {
 	gate := "switch each addon on (label enable_<addon> on the hub cluster secret) once its dependencies are healthy, and wait for all"

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -68,7 +69,8 @@ func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
 	}
 	apps := map[string]*unstructured.Unstructured{}
 	list, err := c.Dynamic.Resource(kube.Applications).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: plan.LabelManaged + "=true"})
-	if err != nil && !kube.IsNoMatchErr(err) && !strings.Contains(err.Error(), "the server could not find the requested resource") {
+	// Without Argo CD's CRDs there is nothing to list yet (not installed).
+	if err != nil && !kube.IsNoMatch(err) && !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("status: list Applications: %w", err)
 	}
 	if list != nil {
@@ -106,18 +108,10 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 			a.Since = since(apps[a.Application])
 		}
 		switch {
-		case app != nil && app.Healthy():
-			a.State = string(actions.AddonHealthy)
-		case app != nil && app.Failure() != "":
-			a.State, a.Message = string(actions.AddonFailed), app.Failure()
-			anyBad = true
-		case app != nil && app.Health == "Degraded":
-			a.State, a.Message = string(actions.AddonDegraded), app.Summary()
-			anyBad = true
-		case app != nil && (app.Sync != "Synced" || app.OpPhase == "Running"):
-			a.State, a.Message = string(actions.AddonSyncing), app.Summary()
 		case app != nil:
-			a.State, a.Message = string(actions.AddonProgressing), app.Summary()
+			st, msg := app.State()
+			a.State, a.Message = string(st), msg
+			anyBad = anyBad || st == actions.AddonFailed || st == actions.AddonDegraded
 		case a.SwitchedOn:
 			a.State, a.Message = string(actions.AddonStarting), "switched on, no Application yet"
 		default:

@@ -98,16 +98,8 @@ func newPlatform(t testing.TB, o options) *platform {
 		}
 		return ""
 	}
-	ann := func(addon string) string {
-		v, ok := o.PodAnnotations[addon]
-		if !ok {
-			return ""
-		}
-		k, val, _ := strings.Cut(v, "=")
-		return fmt.Sprintf("  valuesObject:\n    podAnnotations: {%q: %q}\n%s", k, val, deadline(k))
-	}
-	// argocd already has a valuesObject: add podAnnotations under it.
-	annExtra := func(addon string) string {
+	// values are the addon's pod annotation values lines (under valuesObject).
+	values := func(addon string) string {
 		v, ok := o.PodAnnotations[addon]
 		if !ok {
 			return ""
@@ -115,6 +107,14 @@ func newPlatform(t testing.TB, o options) *platform {
 		k, val, _ := strings.Cut(v, "=")
 		return fmt.Sprintf("    podAnnotations: {%q: %q}\n%s", k, val, deadline(k))
 	}
+	ann := func(addon string) string {
+		if v := values(addon); v != "" {
+			return "  valuesObject:\n" + v
+		}
+		return ""
+	}
+	// argocd already has a valuesObject: add podAnnotations under it.
+	annExtra := values
 	catalog := fmt.Sprintf(`globalSelectors:
   clusterName: %[1]s
 appsetPrefix: %[1]s-

@@ -139,18 +139,16 @@ func (e *Env) start(ctx context.Context) error {
 // settle checks, through each component's own endpoint, that every one is
 // still serving, then that none has exited.
 func (e *Env) settle(ctx context.Context) error {
-	checks := []struct {
-		name string
-		port string
-	}{{"kube-apiserver", "apiserver"}, {"kwok", "kwok"}}
+	// component name -> its port's key in e.ports
+	checks := [][2]string{{"kube-apiserver", "apiserver"}, {"kwok", "kwok"}}
 	if e.opts.ArgoCD {
-		checks = append(checks, struct{ name, port string }{"argocd-repo-server", "repo"}, struct{ name, port string }{"argocd-application-controller", "app-metrics"}, struct{ name, port string }{"argocd-applicationset-controller", "appset-probe"})
+		checks = append(checks, [2]string{"argocd-repo-server", "repo"}, [2]string{"argocd-application-controller", "app-metrics"}, [2]string{"argocd-applicationset-controller", "appset-probe"})
 	}
 	if e.opts.ESO {
-		checks = append(checks, struct{ name, port string }{"external-secrets (metrics)", "eso-metrics"}, struct{ name, port string }{"external-secrets (health)", "eso-health"})
+		checks = append(checks, [2]string{"external-secrets (metrics)", "eso-metrics"}, [2]string{"external-secrets (health)", "eso-health"})
 	}
 	for _, c := range checks {
-		if err := e.waitTCP(ctx, c.name, e.ports[c.port]); err != nil {
+		if err := e.waitTCP(ctx, c[0], e.ports[c[1]]); err != nil {
 			return err
 		}
 	}

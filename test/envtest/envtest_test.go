@@ -38,16 +38,6 @@ func apply(t *testing.T, yaml string) {
 // condition returns a kube.Condition on status.conditions[type].
 func condition(typ, status, reason string) kube.Condition {
 	return func(obj *unstructured.Unstructured) (bool, error) {
-		if obj == nil {
-			return false, nil
-		}
-		conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == typ && m["status"] == status && (reason == "" || m["reason"] == reason) {
-				return true, nil
-			}
-		}
-		return false, nil
+		return kube.HasCondition(obj, typ, status, reason), nil
 	}
 }

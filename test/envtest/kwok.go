@@ -76,14 +76,7 @@ func nodeReady(obj *unstructured.Unstructured) (bool, error) {
 	if obj == nil {
 		return false, nil
 	}
-	ready := false
-	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == "Ready" && m["status"] == "True" {
-			ready = true
-		}
-	}
+	ready := kube.HasCondition(obj, "Ready", "True", "")
 	taints, _, _ := unstructured.NestedSlice(obj.Object, "spec", "taints")
 	for _, t := range taints {
 		m, _ := t.(map[string]any)

@@ -4,12 +4,28 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fleetup/fleetup/internal/kube"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // ApplicationName is the Application an addon's ApplicationSet generates
 // for a cluster (the AppSet chart's name template '<addon>-{{ .name }}').
 func ApplicationName(addon, cluster string) string { return addon + "-" + cluster }
+
+// GetApplication reads an addon's Application from the cluster; nil when it
+// does not exist (or Argo CD's CRDs are not installed yet).
+func (ac *Context) GetApplication(addon string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("argoproj.io/v1alpha1")
+	u.SetKind("Application")
+	u.SetNamespace(ac.Plan.ArgoNamespace())
+	u.SetName(ApplicationName(addon, ac.Plan.Config.ClusterName))
+	cur, err := ac.Kube.Get(ac.Ctx, u)
+	if kube.IsNoMatch(err) {
+		return nil, nil
+	}
+	return cur, err
+}
 
 // Application is what fleetup reads from an Argo CD Application.
 type Application struct {
@@ -51,7 +67,7 @@ func ReadApplication(obj *unstructured.Unstructured) Application {
 		}
 		line := fmt.Sprintf("%v %s: %s", m["kind"], name, st)
 		if msg, _ := h["message"].(string); msg != "" {
-			line += ": " + oneLine(msg)
+			line += ": " + OneLine(msg, 300)
 		}
 		a.Unhealthy = append(a.Unhealthy, line)
 	}
@@ -62,7 +78,7 @@ func ReadApplication(obj *unstructured.Unstructured) Application {
 		msg, _ := m["message"].(string)
 		line := typ
 		if msg != "" {
-			line += ": " + oneLine(msg)
+			line += ": " + OneLine(msg, 300)
 		}
 		if errorConditions[typ] {
 			a.Errors = append(a.Errors, line)
@@ -84,9 +100,27 @@ func (a Application) Failure() string {
 		return strings.Join(a.Errors, "; ")
 	}
 	if a.OpPhase == "Failed" || a.OpPhase == "Error" {
-		return fmt.Sprintf("sync %s: %s", strings.ToLower(a.OpPhase), oneLine(a.OpMessage))
+		return fmt.Sprintf("sync %s: %s", strings.ToLower(a.OpPhase), OneLine(a.OpMessage, 300))
 	}
 	return ""
+}
+
+// State is the addon state the Application shows by itself, with its
+// message: healthy, failed (a failed operation or an error condition),
+// degraded, syncing or progressing. Deadlines and the grace period for
+// Degraded are the caller's to apply.
+func (a Application) State() (AddonState, string) {
+	switch {
+	case a.Healthy():
+		return AddonHealthy, ""
+	case a.Failure() != "":
+		return AddonFailed, a.Failure()
+	case a.Health == "Degraded":
+		return AddonDegraded, a.Summary()
+	case a.Sync != "Synced" || a.OpPhase == "Running" || a.OpPhase == "":
+		return AddonSyncing, a.Summary()
+	}
+	return AddonProgressing, a.Summary()
 }
 
 // Summary is the last condition seen, for messages.
@@ -96,10 +130,10 @@ func (a Application) Summary() string {
 		parts = append(parts, "operation "+a.OpPhase)
 	}
 	if a.HealthMessage != "" {
-		parts = append(parts, oneLine(a.HealthMessage))
+		parts = append(parts, OneLine(a.HealthMessage, 300))
 	}
 	if a.OpMessage != "" && a.OpPhase != "Succeeded" {
-		parts = append(parts, oneLine(a.OpMessage))
+		parts = append(parts, OneLine(a.OpMessage, 300))
 	}
 	parts = append(parts, a.Unhealthy...)
 	parts = append(parts, a.Errors...)
@@ -114,10 +148,12 @@ func orUnknown(s string) string {
 	return s
 }
 
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:297] + "..."
+// OneLine folds whitespace and cuts s to at most n runes, for messages
+// that must fit one line.
+func OneLine(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
-	return s
+	return string(r)
 }

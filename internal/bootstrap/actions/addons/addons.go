@@ -8,6 +8,7 @@ package addons
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func (a Action) Execute(ac *actions.Context) error {
 					next = dl
 				}
 			}
-			if st != k.state || msg != k.msg || !equal(deps, k.waitingOn) {
+			if st != k.state || msg != k.msg || !slices.Equal(deps, k.waitingOn) {
 				if st != k.state {
 					k.since = t
 				}
@@ -254,30 +255,27 @@ func (a Action) classify(k *tracker, on bool, blockedBy, waitingOn []string, cfg
 		}
 		return actions.AddonStarting, "switched on, waiting for its Application", nil
 	}
-	if app.Healthy() {
+	st, msg := app.State()
+	switch st {
+	case actions.AddonHealthy:
 		k.degradedSince = time.Time{}
-		return actions.AddonHealthy, "", nil
-	}
-	if f := app.Failure(); f != "" {
-		return actions.AddonFailed, f + " (last condition: " + app.Summary() + ")", nil
-	}
-	if app.Health == "Degraded" {
+		return st, "", nil
+	case actions.AddonFailed:
+		return st, msg + " (last condition: " + app.Summary() + ")", nil
+	case actions.AddonDegraded:
 		if k.degradedSince.IsZero() {
 			k.degradedSince = t
 		}
 		if t.Sub(k.degradedSince) >= cfg.Timeouts.DegradedGrace.D() {
 			return actions.AddonFailed, fmt.Sprintf("Degraded for %v (last condition: %s)", cfg.Timeouts.DegradedGrace.D(), app.Summary()), nil
 		}
-		return actions.AddonDegraded, app.Summary(), nil
+		return st, msg, nil
 	}
 	k.degradedSince = time.Time{}
 	if over {
 		return actions.AddonFailed, fmt.Sprintf("not healthy after %v (last condition: %s)", timeout, app.Summary()), nil
 	}
-	if app.Sync != "Synced" || app.OpPhase == "Running" || app.OpPhase == "" {
-		return actions.AddonSyncing, app.Summary(), nil
-	}
-	return actions.AddonProgressing, app.Summary(), nil
+	return st, msg, nil
 }
 
 func outcome(tr map[string]*tracker, ns, cluster string) error {
@@ -305,18 +303,6 @@ func interrupted(ctx context.Context, tr map[string]*tracker) error {
 	}
 	sort.Strings(pending)
 	return fmt.Errorf("addons: stopped waiting (%w); not healthy yet: %s", context.Cause(ctx), strings.Join(pending, ", "))
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func clusterSecret(ns, cluster string) *unstructured.Unstructured {

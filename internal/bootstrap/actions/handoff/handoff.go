@@ -7,7 +7,6 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/plan"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Action is the hand-off step.
@@ -22,12 +21,7 @@ func (Action) Execute(ac *actions.Context) error {
 	ns := p.ArgoNamespace()
 	for _, r := range p.Releases {
 		name := actions.ApplicationName(r.Addon, p.Config.ClusterName)
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("argoproj.io/v1alpha1")
-		u.SetKind("Application")
-		u.SetNamespace(ns)
-		u.SetName(name)
-		cur, err := ac.Kube.Get(ac.Ctx, u)
+		cur, err := ac.GetApplication(r.Addon)
 		if err != nil {
 			return fmt.Errorf("hand-off: %w", err)
 		}

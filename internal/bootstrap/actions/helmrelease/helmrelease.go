@@ -8,8 +8,6 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/helm"
-	"github.com/fleetup/fleetup/internal/kube"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Action installs the release of the addon whose chart is Chart.
@@ -25,7 +23,7 @@ func (a Action) Execute(ac *actions.Context) error {
 			continue
 		}
 		app := actions.ApplicationName(r.Addon, ac.Plan.Config.ClusterName)
-		managed, err := handedOff(ac, app)
+		managed, err := handedOff(ac, r.Addon)
 		if err != nil {
 			return err
 		}
@@ -51,21 +49,10 @@ func (a Action) Execute(ac *actions.Context) error {
 
 // handedOff reports whether the addon's Application exists and is Synced
 // and Healthy, i.e. Argo CD manages the release now.
-func handedOff(ac *actions.Context, app string) (bool, error) {
-	obj := &unstructured.Unstructured{}
-	obj.SetAPIVersion("argoproj.io/v1alpha1")
-	obj.SetKind("Application")
-	obj.SetNamespace(ac.Plan.ArgoNamespace())
-	obj.SetName(app)
-	cur, err := ac.Kube.Get(ac.Ctx, obj)
-	if err != nil {
-		if kube.IsNoMatchErr(err) {
-			return false, nil // Argo CD's CRDs are not installed yet
-		}
+func handedOff(ac *actions.Context, addon string) (bool, error) {
+	cur, err := ac.GetApplication(addon)
+	if err != nil || cur == nil {
 		return false, err
-	}
-	if cur == nil {
-		return false, nil
 	}
 	st := actions.ReadApplication(cur)
 	return st.Sync == "Synced" && st.Health == "Healthy", nil

@@ -99,7 +99,7 @@ func conflicts(ac *actions.Context) []string {
 		o := (&unstructured.Unstructured{Object: m.Object}).DeepCopy()
 		cur, err := ac.Kube.Get(ac.Ctx, o)
 		if err != nil {
-			if kube.IsNoMatch(errors.Unwrap(err)) || strings.Contains(err.Error(), "no matches for kind") {
+			if kube.IsNoMatch(err) {
 				continue // its CRD comes with a chart fleetup installs
 			}
 			out = append(out, fmt.Sprintf("cannot check %s: %v", kube.Describe(o), err))
