@@ -67,7 +67,7 @@ func TestPlanJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan -o json is not JSON: %v", err)
 	}
-	if p.Target.Kind != "eks" || len(p.Steps) != 9 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 7 || len(p.Graph.Levels) != 3 {
+	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 7 || len(p.Graph.Levels) != 3 {
 		t.Errorf("unexpected plan: %+v", p)
 	}
 	if p.HelmReleases[0].Chart != "argo-cd" || p.HelmReleases[1].Chart != "external-secrets" {

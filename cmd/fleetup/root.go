@@ -68,7 +68,7 @@ manages everything.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
-	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newStatusCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newVersionCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

@@ -18,6 +18,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/helmrelease"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/manifests"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/namespaces"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/preflight"
 	secretsaction "github.com/fleetup/fleetup/internal/bootstrap/actions/secrets"
 	"github.com/fleetup/fleetup/internal/helm"
@@ -46,6 +47,7 @@ type Install struct {
 // Steps after preflight and approval, in order.
 func steps() []actions.Action {
 	return []actions.Action{
+		namespaces.Action{},
 		secretsaction.Action{},
 		helmrelease.Action{Chart: plan.ArgoCDChart},
 		helmrelease.Action{Chart: plan.ExternalSecretsChart},
@@ -143,30 +145,37 @@ func (i *Install) Execute(ctx context.Context) (Result, error) {
 }
 
 func (i *Install) step(ac *actions.Context, s actions.Action) error {
-	i.Report.Step(s.Name(), actions.StepRunning, "")
+	return runStep(ac, s, i.Redactor, "install")
+}
+
+// runStep runs one step, reporting its start and its end.
+func runStep(ac *actions.Context, s actions.Action, red *redact.Redactor, pipeline string) error {
+	ac.Report.Step(s.Name(), actions.StepRunning, "")
 	ac.Summary = ""
 	if err := s.Execute(ac); err != nil {
-		i.Report.Step(s.Name(), actions.StepFailed, i.Redactor.String(err.Error()))
-		return &StepError{Step: s.Name(), Err: err}
+		ac.Report.Step(s.Name(), actions.StepFailed, red.String(err.Error()))
+		return &StepError{Pipeline: pipeline, Step: s.Name(), Err: err}
 	}
-	i.Report.Step(s.Name(), actions.StepDone, ac.Summary)
+	ac.Report.Step(s.Name(), actions.StepDone, ac.Summary)
 	return nil
 }
 
 // StepError is a failed step.
 type StepError struct {
-	Step string
-	Err  error
+	Pipeline, Step string
+	Err            error
 }
 
-func (e *StepError) Error() string { return fmt.Sprintf("install step %s: %v", e.Step, e.Err) }
+func (e *StepError) Error() string { return fmt.Sprintf("%s step %s: %v", e.Pipeline, e.Step, e.Err) }
 func (e *StepError) Unwrap() error { return e.Err }
 
 // Interrupted is a run stopped by Ctrl-C or the overall timeout.
 type Interrupted struct {
-	Step  string
-	Done  []string
-	Cause error
+	// Command is the command to run again (install or uninstall).
+	Command string
+	Step    string
+	Done    []string
+	Cause   error
 }
 
 func (e *Interrupted) Error() string {
@@ -174,7 +183,11 @@ func (e *Interrupted) Error() string {
 	if len(e.Done) > 0 {
 		done = strings.Join(e.Done, ", ")
 	}
-	return fmt.Sprintf("install stopped during %s (%v); finished steps: %s. Run `fleetup install` again to resume: every step converges", e.Step, e.Cause, done)
+	cmd := e.Command
+	if cmd == "" {
+		cmd = "install"
+	}
+	return fmt.Sprintf("%s stopped during %s (%v); finished steps: %s. Run `fleetup %s` again to resume: every step converges", cmd, e.Step, e.Cause, done, cmd)
 }
 
 func (e *Interrupted) Unwrap() error { return e.Cause }

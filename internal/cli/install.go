@@ -14,6 +14,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
 
@@ -46,26 +47,18 @@ func (in *Install) Run(ctx context.Context) error {
 		pl.Config.Strategy = config.Strategy(in.Strategy)
 		pl.Strategy = in.Strategy
 	}
-	timeout := pl.Config.Timeouts.Install.D()
-	if in.Timeout > 0 {
-		timeout = in.Timeout
-	}
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("install timed out after %v (timeouts.install or --timeout)", timeout))
+	ctx, cancel := deadline(ctx, "install", pl.Config.Timeouts.Install.D(), in.Timeout)
 	defer cancel()
 
 	kc, err := g.Kube()
 	if err != nil {
 		return err
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
 	out := &redactingWriter{w: g.Stdout, g: g}
 	inst := &bootstrap.Install{
 		Plan:     pl,
 		Kube:     kc,
-		Helm:     &helm.Releaser{Config: kc.Config, CacheDir: filepath.Join(cache, "fleetup", "helm")},
+		Helm:     helmFor(kc),
 		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
 		Redactor: &g.Redactor,
 	}
@@ -137,16 +130,22 @@ func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install,
 	return o.res, o.err
 }
 
-func (in *Install) terminal() bool {
-	if in.IsTerminal != nil {
-		return in.IsTerminal()
+func (in *Install) terminal() bool { return stdinTerminal(in.Global, in.IsTerminal) }
+
+func (in *Install) ask(summary string) (bool, error) { return ask(in.Global, summary) }
+
+// stdinTerminal reports whether there is a terminal to ask on; override
+// replaces the check in tests.
+func stdinTerminal(g *Global, override func() bool) bool {
+	if override != nil {
+		return override()
 	}
-	f, ok := in.Global.Stdin.(*os.File)
+	f, ok := g.Stdin.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (in *Install) ask(summary string) (bool, error) {
-	g := in.Global
+// ask shows the summary and reads a yes or no from stdin.
+func ask(g *Global, summary string) (bool, error) {
 	fmt.Fprint(g.Stderr, g.Redact(summary))
 	fmt.Fprint(g.Stderr, "Proceed? [y/N] ")
 	line, err := bufio.NewReader(g.Stdin).ReadString('\n')
@@ -158,4 +157,23 @@ func (in *Install) ask(summary string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// deadline bounds a command by --timeout, or by its timeouts entry.
+func deadline(ctx context.Context, command string, configured, flag time.Duration) (context.Context, context.CancelFunc) {
+	d := configured
+	if flag > 0 {
+		d = flag
+	}
+	return context.WithTimeoutCause(ctx, d, fmt.Errorf("%s timed out after %v (timeouts.%s or --timeout)", command, d, command))
+}
+
+// helmFor is the Helm SDK client for the cluster, caching charts in the
+// user's cache directory.
+func helmFor(kc *kube.Client) *helm.Releaser {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return &helm.Releaser{Config: kc.Config, CacheDir: filepath.Join(cache, "fleetup", "helm")}
 }

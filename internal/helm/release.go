@@ -157,7 +157,7 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 		}
 	}
 	version := ch.Metadata.Version
-	if cur != nil && cur.Info.Status == rcommon.StatusDeployed && cur.Chart != nil && cur.Chart.Metadata.Version == version && sameValues(cur.Config, spec.Values) {
+	if cur != nil && cur.Info.Status == rcommon.StatusDeployed && cur.Chart != nil && cur.Chart.Metadata.Version == version && sameValues(cur.Config, spec.Values) && cur.Labels[releaseLabelKey] == releaseLabelValue {
 		// Deployed as wanted; still make sure it is healthy.
 		if err := r.waitHealthy(ctx, cfg, cur, spec.Timeout); err != nil {
 			return Result{}, err
@@ -172,11 +172,13 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 		in.WaitStrategy, in.Timeout = kube.StatusWatcherStrategy, spec.Timeout
 		in.WaitOptions = []kube.WaitOption{kube.WithWaitContext(ctx)}
 		in.Version = version
+		in.Labels = map[string]string{releaseLabelKey: releaseLabelValue}
 		rel, err = in.RunWithContext(ctx, ch, spec.Values)
 	} else {
 		act = Upgraded
 		up := action.NewUpgrade(cfg)
 		up.Namespace = spec.Namespace
+		up.Labels = map[string]string{releaseLabelKey: releaseLabelValue}
 		up.WaitStrategy, up.Timeout = kube.StatusWatcherStrategy, spec.Timeout
 		up.WaitOptions = []kube.WaitOption{kube.WithWaitContext(ctx)}
 		rel, err = up.RunWithContext(ctx, spec.Name, ch, spec.Values)

@@ -89,6 +89,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor) (*Pla
 	}
 	p.ApplicationSets = sets
 	p.Graph = graphOf(cfg, cat)
+	p.Namespaces = addonNamespaces(cfg, cat)
 	p.Steps = steps(p)
 	return p, nil
 }
@@ -109,6 +110,21 @@ func coreAddons(cat *catalog.Catalog) (argo, eso *catalog.Addon, err error) {
 	}
 	argo, eso = find(ArgoCDChart), find(ExternalSecretsChart)
 	return argo, eso, errs.Err()
+}
+
+// addonNamespaces lists the installed addons' namespaces, sorted; the
+// secrets namespace is left out (the secrets step owns it).
+func addonNamespaces(cfg *config.Config, cat *catalog.Catalog) []string {
+	seen := map[string]bool{cfg.Secrets.Namespace: true}
+	out := []string{}
+	for _, a := range cat.Installed() {
+		if ns := a.TargetNamespace(); !seen[ns] {
+			seen[ns] = true
+			out = append(out, ns)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // HubCluster is the hub as the ApplicationSet cluster generator sees it.

@@ -168,6 +168,7 @@ func steps(p *Plan) []Step {
 	return []Step{
 		{"preflight", "check config, cluster identity and version, required APIs, repository access and name conflicts; change nothing if any fails"},
 		{"approval", "show this plan and ask (skipped with --yes)"},
+		{"namespaces", "create the addons' namespaces that do not exist yet (" + strings.Join(p.Namespaces, ", ") + "), labelled as fleetup's"},
 		{"secrets", "write " + count(len(p.Secrets.Items), "secret") + " to " + p.Secrets.Backend + " and the ClusterSecretStore that reads them"},
 		{"argo-cd", "Helm install or upgrade of Argo CD, wait for its workloads"},
 		{"external-secrets", "Helm install or upgrade of External Secrets, wait for its workloads"},

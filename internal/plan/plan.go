@@ -14,13 +14,16 @@ import (
 
 // Plan is the desired state of the platform and the steps to reach it.
 type Plan struct {
-	ConfigFile    string          `json:"configFile"`
-	Target        Target          `json:"target"`
-	Strategy      string          `json:"strategy"`
-	Repository    config.Repo     `json:"repository"`
-	Steps         []Step          `json:"steps"`
-	Secrets       Secrets         `json:"secrets"`
-	Releases      []Release       `json:"helmReleases"`
+	ConfigFile string      `json:"configFile"`
+	Target     Target      `json:"target"`
+	Strategy   string      `json:"strategy"`
+	Repository config.Repo `json:"repository"`
+	Steps      []Step      `json:"steps"`
+	Secrets    Secrets     `json:"secrets"`
+	Releases   []Release   `json:"helmReleases"`
+	// Namespaces are the addons' namespaces, created by fleetup (with its
+	// labels) when absent; uninstall deletes only those it created.
+	Namespaces    []string        `json:"namespaces"`
 	Bootstrap     []helm.Manifest `json:"bootstrapManifests"`
 	ClusterSecret helm.Manifest   `json:"clusterSecret"`
 	// RepoSecrets tell Argo CD which chart repositories are OCI registries.

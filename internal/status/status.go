@@ -27,6 +27,7 @@ const (
 	PhaseInstalling   = "installing"    // some addons not switched on or not healthy yet
 	PhaseHealthy      = "healthy"       // every addon healthy
 	PhaseDegraded     = "degraded"      // an addon is degraded or failed
+	PhaseUninstalling = "uninstalling"  // `fleetup uninstall` started
 )
 
 // Status is the platform at a glance; its JSON form is documented in
@@ -78,7 +79,33 @@ func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
 			apps[list.Items[i].GetName()] = &list.Items[i]
 		}
 	}
-	return Compose(st, p, switches, apps, installed), nil
+	st = Compose(st, p, switches, apps, installed)
+	progress, err := actions.LoadProgress(ctx, c, p.Config.ClusterName)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	if progress.Uninstalling {
+		Uninstalling(st, apps)
+	}
+	return st, nil
+}
+
+// Uninstalling marks the status of a platform being uninstalled: addons
+// whose Application is gone are removed, the others still being removed.
+func Uninstalling(st *Status, apps map[string]*unstructured.Unstructured) {
+	st.Phase = PhaseUninstalling
+	st.HandOff = false
+	for i := range st.Addons {
+		a := &st.Addons[i]
+		a.WaitingOn = []string{}
+		obj := apps[a.Application]
+		switch {
+		case obj == nil:
+			a.State, a.Message = string(actions.AddonRemoved), "Application removed"
+		case obj.GetDeletionTimestamp() != nil:
+			a.State, a.Message = string(actions.AddonRemoving), "Argo CD is deleting its resources"
+		}
+	}
 }
 
 // Compose computes the status from what Read fetched (pure, for tests).

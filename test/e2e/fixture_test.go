@@ -141,12 +141,15 @@ base:
   namespace: %[3]s-base
   path: packages/base
   type: manifest
+  crdGroups: [%[1]s.e2e.fleetup.dev]
 left:
   enabled: true
   namespace: %[3]s-left
   chartRepository: %[2]s
   defaultVersion: "0.1.0"
   dependsOn: [base]
+  stateful:
+    pvcSelector: {app: left}
 %[4]sright:
   enabled: true
   namespace: %[3]s-right

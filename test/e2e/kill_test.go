@@ -48,7 +48,7 @@ func (e *buildError) Error() string { return "go build fleetup: " + e.err.Error(
 func TestKillAtEachStepThenRerun(t *testing.T) {
 	env.Need(t)
 	bin := fleetupBinary(t)
-	for _, step := range []string{"secrets", "argo-cd", "external-secrets", "bootstrap", "applicationsets", "addons", "hand-off"} {
+	for _, step := range []string{"namespaces", "secrets", "argo-cd", "external-secrets", "bootstrap", "applicationsets", "addons", "hand-off"} {
 		t.Run(step, func(t *testing.T) {
 			// Slow argo-cd pods make the kill land inside Helm's wait.
 			p := newPlatform(t, options{PodAnnotations: map[string]string{"argocd": envtest.ReadyDelayAnnotation + "=4s"}})
@@ -76,7 +76,14 @@ func TestKillAtEachStepThenRerun(t *testing.T) {
 // appears; it reports whether it killed the process.
 func runUntil(t *testing.T, bin string, p *platform, marker string) bool {
 	t.Helper()
-	cmd := exec.Command(bin, "install", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)
+	return killAt(t, bin, p, marker, "install")
+}
+
+// killAt runs `fleetup <args> --yes` on the platform and SIGKILLs it when a
+// line containing marker appears; it reports whether it killed it.
+func killAt(t *testing.T, bin string, p *platform, marker string, args ...string) bool {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func checkStatusSchema(t *testing.T, doc []byte) {
 	if top["schemaVersion"] != status.SchemaVersion {
 		t.Errorf("schemaVersion %v", top["schemaVersion"])
 	}
-	phases := map[any]bool{status.PhaseNotInstalled: true, status.PhaseInstalling: true, status.PhaseHealthy: true, status.PhaseDegraded: true}
+	phases := map[any]bool{status.PhaseNotInstalled: true, status.PhaseInstalling: true, status.PhaseHealthy: true, status.PhaseDegraded: true, status.PhaseUninstalling: true}
 	if !phases[top["phase"]] {
 		t.Errorf("phase %v", top["phase"])
 	}
@@ -57,6 +57,11 @@ func checkStatusSchema(t *testing.T, doc []byte) {
 			addonKeys["since"] = "string"
 		}
 		checkKeys(t, "addon", m, addonKeys)
+		switch m["state"] {
+		case "waiting", "starting", "syncing", "progressing", "healthy", "degraded", "failed", "removing", "removed":
+		default:
+			t.Errorf("addon %v: state %v is not documented", m["name"], m["state"])
+		}
 	}
 }
 

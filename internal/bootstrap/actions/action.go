@@ -29,6 +29,8 @@ type Context struct {
 	Progress *Progress
 	// Secrets are the values to write (never printed).
 	Secrets []SecretValue
+	// Removal is uninstall's shared state; nil during install.
+	Removal *Removal
 	// Changed is set by any step that created or updated something.
 	Changed bool
 	// Summary is the current step's one-line result, printed when it ends.
@@ -72,6 +74,9 @@ const (
 	AddonDegraded    AddonState = "degraded" // within the grace period
 	AddonFailed      AddonState = "failed"
 	AddonBlocked     AddonState = "blocked" // a dependency failed
+	// During uninstall.
+	AddonRemoving AddonState = "removing"
+	AddonRemoved  AddonState = "removed"
 )
 
 // AddonStatus is one addon's state change.

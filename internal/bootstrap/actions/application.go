@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -12,15 +13,25 @@ import (
 // for a cluster (the AppSet chart's name template '<addon>-{{ .name }}').
 func ApplicationName(addon, cluster string) string { return addon + "-" + cluster }
 
+// ApplicationRef identifies an addon's Application.
+func ApplicationRef(p *plan.Plan, addon string) *unstructured.Unstructured {
+	return Ref("argoproj.io/v1alpha1", "Application", p.ArgoNamespace(), ApplicationName(addon, p.Config.ClusterName))
+}
+
+// Ref is an object identity, for Get and delete.
+func Ref(apiVersion, kind, namespace, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(apiVersion)
+	u.SetKind(kind)
+	u.SetNamespace(namespace)
+	u.SetName(name)
+	return u
+}
+
 // GetApplication reads an addon's Application from the cluster; nil when it
 // does not exist (or Argo CD's CRDs are not installed yet).
 func (ac *Context) GetApplication(addon string) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("argoproj.io/v1alpha1")
-	u.SetKind("Application")
-	u.SetNamespace(ac.Plan.ArgoNamespace())
-	u.SetName(ApplicationName(addon, ac.Plan.Config.ClusterName))
-	cur, err := ac.Kube.Get(ac.Ctx, u)
+	cur, err := ac.Kube.Get(ac.Ctx, ApplicationRef(ac.Plan, addon))
 	if kube.IsNoMatch(err) {
 		return nil, nil
 	}

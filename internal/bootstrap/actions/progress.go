@@ -6,6 +6,8 @@ import (
 
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -18,7 +20,9 @@ type Progress struct {
 	PlanHash string
 	// Done lists completed steps.
 	Done map[string]bool
-	kube *kube.Client
+	// Uninstalling is true once `fleetup uninstall` started.
+	Uninstalling bool
+	kube         *kube.Client
 }
 
 // Progress record location.
@@ -41,6 +45,7 @@ func LoadProgress(ctx context.Context, c *kube.Client, cluster string) (*Progres
 	}
 	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
 	p.PlanHash = data["plan"]
+	p.Uninstalling = data[uninstallKey] == "started"
 	for k, v := range data {
 		if len(k) > 5 && k[:5] == "step." && v == "done" {
 			p.Done[k[5:]] = true
@@ -79,6 +84,9 @@ func (p *Progress) MarkDone(ctx context.Context, step string) error {
 
 func (p *Progress) save(ctx context.Context) error {
 	data := map[string]any{"plan": p.PlanHash}
+	if p.Uninstalling {
+		data[uninstallKey] = "started"
+	}
 	for s := range p.Done {
 		data["step."+s] = "done"
 	}
@@ -86,6 +94,44 @@ func (p *Progress) save(ctx context.Context) error {
 	o.Object["data"] = data
 	if _, err := p.kube.Apply(ctx, o); err != nil {
 		return fmt.Errorf("record install progress: %w", err)
+	}
+	return nil
+}
+
+// Uninstalling is set once an uninstall started; status reports it.
+const uninstallKey = "uninstall"
+
+// BeginUninstall marks the platform as being uninstalled, when it has a
+// record (a platform without one has nothing for status to follow).
+func (p *Progress) BeginUninstall(ctx context.Context) error {
+	if p.PlanHash == "" && len(p.Done) == 0 {
+		return nil
+	}
+	p.Uninstalling = true
+	return p.save(ctx)
+}
+
+// Remove deletes the record, and fleetup's namespace once no other
+// platform's record is left in it.
+func (p *Progress) Remove(ctx context.Context, owner kube.Owner) error {
+	if _, err := p.kube.DeleteOwned(ctx, p.object(), owner, ""); err != nil {
+		return fmt.Errorf("remove install record: %w", err)
+	}
+	left, err := p.kube.Typed.CoreV1().ConfigMaps(p.Namespace).List(ctx, metav1.ListOptions{LabelSelector: plan.LabelManaged + "=true"})
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("remove install record: %w", err)
+	}
+	for _, cm := range left.Items {
+		if cm.Name != p.Name && cm.DeletionTimestamp == nil {
+			return nil // another platform's record
+		}
+	}
+	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": p.Namespace}}}
+	if _, err := p.kube.DeleteOwned(ctx, ns, owner, ""); err != nil {
+		return fmt.Errorf("remove namespace %s: %w", p.Namespace, err)
 	}
 	return nil
 }

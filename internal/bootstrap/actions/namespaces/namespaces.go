@@ -1,0 +1,52 @@
+// Package namespaces creates the addons' namespaces before anything is
+// installed into them, labelled as fleetup's. A namespace that already
+// exists is left as it is: it is not fleetup's, and uninstall keeps it.
+package namespaces
+
+import (
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/plan"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Action is the namespaces step.
+type Action struct{}
+
+// Name implements actions.Action.
+func (Action) Name() string { return "namespaces" }
+
+// Execute implements actions.Action.
+func (Action) Execute(ac *actions.Context) error {
+	labels := map[string]string{}
+	for k, v := range plan.ManagedLabels(nil) {
+		labels[k] = v.(string)
+	}
+	var created, ours, foreign int
+	for _, name := range ac.Plan.Namespaces {
+		cur, err := ac.Kube.Typed.CoreV1().Namespaces().Get(ac.Ctx, name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			if cur.Labels[plan.LabelManaged] == "true" {
+				ours++
+			} else {
+				foreign++
+			}
+			continue
+		case !apierrors.IsNotFound(err):
+			return fmt.Errorf("namespaces: read %s: %w", name, err)
+		}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+		// Create, never apply: an existing namespace must not be taken over.
+		if _, err := ac.Kube.Typed.CoreV1().Namespaces().Create(ac.Ctx, ns, metav1.CreateOptions{FieldManager: "fleetup"}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("namespaces: create %s: %w", name, err)
+		}
+		created++
+		ac.Changed = true
+	}
+	ac.Summary = fmt.Sprintf("%d created, %d already fleetup's, %d existing left as they are", created, ours, foreign)
+	return nil
+}

@@ -1,0 +1,178 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Owner is fleetup's ownership label: uninstall deletes only objects that
+// carry it (CRDs of --purge-crds and the catalog's PVCs are selected by the
+// catalog instead).
+var Owner = kube.Owner{Key: plan.LabelManaged, Value: "true"}
+
+// RemoveOptions are uninstall's flags.
+type RemoveOptions struct {
+	KeepPVCs  bool
+	PurgeCRDs bool
+	// Force removes finalizers that block past FinalizerTimeout.
+	Force bool
+	// FinalizerTimeout is how long a custom resource may take to go.
+	FinalizerTimeout time.Duration
+}
+
+// Removal is what the uninstall steps share: the options, and what they
+// found that the user must hear about at the end.
+type Removal struct {
+	RemoveOptions
+	mu sync.Mutex
+	// Foreign objects of a managed name, left alone.
+	Foreign []string
+	// Stuck are objects whose finalizers blocked their deletion.
+	Stuck []Finalizers
+	// ForcedOff are the finalizers --force removed.
+	ForcedOff []Finalizers
+	// Removed counts what was deleted, by kind of thing.
+	Removed map[string]int
+}
+
+// Finalizers names an object and finalizers on it.
+type Finalizers struct {
+	Object     string   `json:"object"`
+	Finalizers []string `json:"finalizers"`
+}
+
+func (f Finalizers) String() string { return fmt.Sprintf("%s (finalizers %v)", f.Object, f.Finalizers) }
+
+// NoteForeign records an object left alone because it is not fleetup's.
+func (r *Removal) NoteForeign(what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Foreign = append(r.Foreign, what)
+}
+
+// Count records n removed things of a kind.
+func (r *Removal) Count(kind string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Removed == nil {
+		r.Removed = map[string]int{}
+	}
+	r.Removed[kind] += n
+}
+
+// Delete deletes obj if fleetup owns it and waits until it is gone. It
+// records a foreign object and reports whether anything was deleted.
+func (ac *Context) Delete(ctx context.Context, obj *unstructured.Unstructured, propagation metav1.DeletionPropagation) (bool, error) {
+	res, err := ac.Kube.DeleteOwned(ctx, obj, Owner, propagation)
+	if err != nil {
+		return false, err
+	}
+	switch res {
+	case kube.Absent:
+		return false, nil
+	case kube.Foreign:
+		ac.Removal.NoteForeign(kube.Describe(obj) + ": exists without fleetup's labels")
+		return false, nil
+	}
+	ac.Changed = true
+	return true, ac.Kube.WaitGone(ctx, obj)
+}
+
+// ApplicationSetOf is the ApplicationSet the plan applies for an addon;
+// nil when there is none.
+func ApplicationSetOf(p *plan.Plan, addon string) *unstructured.Unstructured {
+	for _, m := range p.ApplicationSets {
+		u := &unstructured.Unstructured{Object: m.Object}
+		if u.GetLabels()["fleetup.dev/addon"] == addon {
+			return Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName())
+		}
+	}
+	return nil
+}
+
+// IsCore reports whether fleetup installs the addon itself with Helm
+// (Argo CD, External Secrets).
+func IsCore(p *plan.Plan, addon string) bool {
+	for _, r := range p.Releases {
+		if r.Addon == addon {
+			return true
+		}
+	}
+	return false
+}
+
+// DirectObjects are the objects fleetup applied itself, in the order they
+// are removed: the cluster secret, repository secrets, bootstrap manifests
+// and secret store objects (CRDs and namespaces are left to their steps),
+// and the platform secrets of the kubernetes backend.
+func DirectObjects(p *plan.Plan) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	add := func(o map[string]any) {
+		u := &unstructured.Unstructured{Object: o}
+		if k := u.GetKind(); k == "CustomResourceDefinition" || k == "Namespace" {
+			return
+		}
+		out = append(out, Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()))
+	}
+	add(p.ClusterSecret.Object)
+	for _, m := range p.RepoSecrets {
+		add(m.Object)
+	}
+	for i := len(p.Bootstrap) - 1; i >= 0; i-- {
+		add(p.Bootstrap[i].Object)
+	}
+	for i := len(p.Secrets.Store) - 1; i >= 0; i-- {
+		add(p.Secrets.Store[i].Object)
+	}
+	if p.Config.Secrets.Backend == "kubernetes" {
+		for _, s := range p.Secrets.Items {
+			if ns, name, ok := strings.Cut(s.Name, "/"); ok {
+				out = append(out, Ref("v1", "Secret", ns, name))
+			}
+		}
+	}
+	return out
+}
+
+// OwnedNamespaces are the namespaces fleetup may have created, removed
+// last: the addons' and the secrets namespace.
+func OwnedNamespaces(p *plan.Plan) []string {
+	out := append([]string{}, p.Namespaces...)
+	if p.Config.Secrets.Backend == "kubernetes" && !slices.Contains(out, p.Config.Secrets.Namespace) {
+		out = append(out, p.Config.Secrets.Namespace)
+	}
+	return out
+}
+
+// CRDGroups are the API groups --purge-crds removes: those the catalog
+// declares for the installed addons, and those of the bootstrap CRDs.
+func CRDGroups(p *plan.Plan) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(g string) {
+		if g != "" && !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for _, a := range p.Catalog.Installed() {
+		for _, g := range a.CRDGroups {
+			add(g)
+		}
+	}
+	for _, m := range p.Bootstrap {
+		if g, ok, _ := unstructured.NestedString(m.Object, "spec", "group"); ok && m.Kind == "CustomResourceDefinition" {
+			add(g)
+		}
+	}
+	return out
+}
