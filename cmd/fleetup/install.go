@@ -13,6 +13,7 @@ func newInstallCmd(g *cli.Global) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return in.Run(cmd.Context()) },
 	}
 	cmd.Flags().DurationVar(&in.Timeout, "timeout", 0, "overall time limit (default: timeouts.install from config.yaml)")
+	cmd.Flags().StringVar(&in.WriteKubeconfig, "write-kubeconfig", "", "also write a kubeconfig for the target cluster to this file (mode 0600); none is written otherwise")
 	cmd.Flags().StringVar(&in.Strategy, "strategy", "", "gated or parallel (default: strategy from config.yaml)")
 	return cmd
 }

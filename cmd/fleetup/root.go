@@ -60,6 +60,8 @@ manages everything.
 	f.StringVar(&g.ConfigFile, "config", "config.yaml", "path to config.yaml")
 	f.StringVar(&g.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&g.Context, "context", "", "kubeconfig context to use")
+	f.StringVar(&g.Target, "target", "", "eks, kind or kubeconfig (default: target from config.yaml)")
+	f.StringVar(&g.Profile, "profile", "", "AWS shared config profile (default: the standard credential chain)")
 	f.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
 	f.BoolVar(&g.Yes, "yes", false, "answer yes to the approval prompt (required without a terminal)")
 	f.StringVar(&g.LogFormat, "log-format", "text", "log format without a terminal: text or json")
@@ -68,7 +70,7 @@ manages everything.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
-	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newTokenCmd(g), newVersionCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

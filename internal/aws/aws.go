@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options select the account and region.
@@ -54,7 +56,8 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 	if o.Region == "" {
 		return nil, errors.New("aws: no region: set region in config.yaml")
 	}
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(o.Region)}
+	// The SDK's own warnings would bypass fleetup's output and redaction.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(o.Region), awsconfig.WithLogger(logging.Nop{})}
 	if o.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(o.Profile))
 	}
@@ -98,6 +101,9 @@ type Identity struct {
 func (c *Clients) Identity(ctx context.Context) (Identity, error) {
 	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		if strings.Contains(err.Error(), "get credentials") {
+			return Identity{}, fmt.Errorf("no usable AWS credentials (environment, shared profile incl. SSO, web identity or instance role): pass --profile, set AWS_PROFILE, or run `aws sso login` first: %w", err)
+		}
 		return Identity{}, Explain(err)
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/namespaces"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/preflight"
 	secretsaction "github.com/fleetup/fleetup/internal/bootstrap/actions/secrets"
+	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -35,6 +36,7 @@ var ErrNotApproved = errors.New("install not approved; nothing was changed")
 type Install struct {
 	Plan   *plan.Plan
 	Kube   *kube.Client
+	AWS    *aws.Clients
 	Helm   *helm.Releaser
 	Report actions.Reporter
 	// Approve asks the user with the summary; nil means approved (--yes).
@@ -88,9 +90,13 @@ func (i *Install) Prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	i.ac = &actions.Context{Ctx: ctx, Plan: i.Plan, Kube: i.Kube, Helm: i.Helm, Report: i.Report}
+	i.ac = &actions.Context{Ctx: ctx, Plan: i.Plan, Kube: i.Kube, AWS: i.AWS, Helm: i.Helm, Report: i.Report}
 	for _, v := range values {
-		i.ac.Secrets = append(i.ac.Secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value)})
+		doc, err := v.JSON()
+		if err != nil {
+			return err
+		}
+		i.ac.Secrets = append(i.ac.Secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value), JSON: doc})
 	}
 	if err := i.step(i.ac, preflight.Action{}); err != nil {
 		return err
@@ -222,9 +228,12 @@ func Summary(p *plan.Plan, k *kube.Client) string {
 		fmt.Fprintf(&b, "  region:     %s\n", p.Target.Region)
 	}
 	fmt.Fprintf(&b, "  account:    %s\n", p.Target.Account)
+	if p.Target.Identity != "" {
+		fmt.Fprintf(&b, "  identity:   %s\n", p.Target.Identity)
+	}
 	fmt.Fprintf(&b, "  repository: %s @ %s (%s)\n", p.Repository.URL, p.Repository.Revision, p.Repository.BasePath)
 	for _, s := range p.Secrets.Items {
-		fmt.Fprintf(&b, "  secret:     %s (%s), keys %s\n", s.Name, p.Secrets.Backend, strings.Join(s.Keys, ", "))
+		fmt.Fprintf(&b, "  secret:     %s (%s, %s), keys %s\n", s.Name, p.Secrets.Backend, s.Action, strings.Join(s.Keys, ", "))
 	}
 	for _, r := range p.Releases {
 		fmt.Fprintf(&b, "  helm:       %s %s into %s\n", r.Chart, r.Version, r.Namespace)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/decode"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/redact"
@@ -25,10 +26,14 @@ type Global struct {
 	ConfigFile string
 	Kubeconfig string
 	Context    string
-	Output     string
-	Yes        bool
-	LogFormat  string
-	Verbose    int
+	// Target overrides config.yaml's target (--target).
+	Target string
+	// Profile is the AWS shared config profile (--profile).
+	Profile   string
+	Output    string
+	Yes       bool
+	LogFormat string
+	Verbose   int
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -44,6 +49,11 @@ func (g *Global) Validate() error {
 	}
 	if g.LogFormat != "text" && g.LogFormat != "json" {
 		return Usage(fmt.Errorf("--log-format %q: expected text or json", g.LogFormat))
+	}
+	switch config.Target(g.Target) {
+	case "", config.TargetEKS, config.TargetKind, config.TargetKubeconfig:
+	default:
+		return Usage(fmt.Errorf("--target %q: expected eks, kind or kubeconfig", g.Target))
 	}
 	return nil
 }

@@ -26,6 +26,9 @@ type Install struct {
 	Global   *Global
 	Timeout  time.Duration
 	Strategy string
+	// WriteKubeconfig is where to write a kubeconfig for the target
+	// cluster (--write-kubeconfig); none is written otherwise.
+	WriteKubeconfig string
 	// IsTerminal reports whether stdin is a terminal (tests replace it).
 	IsTerminal func() bool
 }
@@ -50,14 +53,25 @@ func (in *Install) Run(ctx context.Context) error {
 	ctx, cancel := deadline(ctx, "install", pl.Config.Timeouts.Install.D(), in.Timeout)
 	defer cancel()
 
-	kc, err := g.Kube()
+	conn, err := g.Connect(ctx, pl.Config, true)
 	if err != nil {
 		return err
 	}
+	kc := conn.Kube
 	out := &redactingWriter{w: g.Stdout, g: g}
+	if conn.KindCreated {
+		fmt.Fprintf(out, "kind cluster %s created (node image %s)\n", pl.Config.ClusterName, kindImage(pl.Config))
+	}
+	if in.WriteKubeconfig != "" {
+		if err := writeKubeconfig(in.WriteKubeconfig, pl.Config, conn, g.Profile); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "kubeconfig written to %s (mode 0600)\n", in.WriteKubeconfig)
+	}
 	inst := &bootstrap.Install{
 		Plan:     pl,
 		Kube:     kc,
+		AWS:      conn.AWS,
 		Helm:     helmFor(kc),
 		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
 		Redactor: &g.Redactor,

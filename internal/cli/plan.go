@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
@@ -15,6 +16,8 @@ import (
 type Plan struct {
 	Global *Global
 	OutDir string
+	// Live asks AWS to complete the plan (--live); plan is offline otherwise.
+	Live bool
 }
 
 // Load reads config and catalog and builds the plan; shared with install.
@@ -22,7 +25,11 @@ func Load(ctx context.Context, g *Global) (*plan.Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(g.ConfigFile)
+	var overrides []config.Override
+	if g.Target != "" {
+		overrides = append(overrides, config.WithTarget(config.Target(g.Target)))
+	}
+	cfg, err := config.Load(g.ConfigFile, overrides...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, Usage(fmt.Errorf("no config file at %s: pass --config, or copy the example config.yaml from the fleetup repository", g.ConfigFile))
 	}
@@ -43,6 +50,11 @@ func (p *Plan) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Live {
+		if err := askAWS(ctx, g, pl); err != nil {
+			return err
+		}
+	}
 	out := &redactingWriter{w: g.Stdout, g: g}
 	if g.Output == "json" {
 		if err := pl.WriteJSON(out); err != nil {
@@ -57,6 +69,26 @@ func (p *Plan) Run(ctx context.Context) error {
 			return err
 		}
 		fmt.Fprintf(g.Stderr, "wrote %d files to %s\n", len(files), p.OutDir)
+	}
+	return nil
+}
+
+// askAWS completes the plan from AWS when the config uses it.
+func askAWS(ctx context.Context, g *Global, pl *plan.Plan) error {
+	if !NeedsAWS(pl.Config) {
+		fmt.Fprintln(g.Stderr, "--live: this config uses no AWS (target "+string(pl.Config.Target)+", backend "+string(pl.Config.Secrets.Backend)+"); nothing to ask")
+		return nil
+	}
+	a, err := g.AWS(ctx, pl.Config)
+	if err != nil {
+		return err
+	}
+	want, err := plan.AWSSecrets(pl.Config, &g.Redactor)
+	if err != nil {
+		return err
+	}
+	if problems := pl.AskAWS(ctx, a, want); len(problems) > 0 {
+		return fmt.Errorf("plan --live:\n  - %s", strings.Join(problems, "\n  - "))
 	}
 	return nil
 }

@@ -9,9 +9,16 @@ import (
 	"github.com/fleetup/fleetup/internal/decode"
 )
 
+// Override changes the config after decoding and before defaults, like a
+// command-line flag (--target).
+type Override func(*Config)
+
+// WithTarget overrides target; the secrets backend default follows it.
+func WithTarget(t Target) Override { return func(c *Config) { c.Target = t } }
+
 // Load reads, decodes, defaults and validates a config file. Every problem
 // is returned at once as decode.Errors; nothing else is touched.
-func Load(path string) (*Config, error) {
+func Load(path string, overrides ...Override) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -20,11 +27,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, filepath.Dir(abs), data)
+	return Parse(path, filepath.Dir(abs), data, overrides...)
 }
 
 // Parse decodes config data read from file; dir resolves relative paths.
-func Parse(file, dir string, data []byte) (*Config, error) {
+func Parse(file, dir string, data []byte, overrides ...Override) (*Config, error) {
 	root, err := decode.Parse(file, data)
 	if err != nil {
 		return nil, err
@@ -36,6 +43,9 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 		return nil, res.Errors
 	}
 	cfg.Dir, cfg.File, cfg.Positions = dir, file, res.Positions
+	for _, o := range overrides {
+		o(cfg)
+	}
 	cfg.applyDefaults()
 	validate(cfg, res)
 	if len(res.Errors) > 0 {

@@ -22,6 +22,7 @@ type Config struct {
 	Secrets      Secrets                  `yaml:"secrets" json:"secrets" doc:"Where the platform's secrets are written for External Secrets to read back."`
 	Addons       map[string]AddonOverride `yaml:"addons" json:"addons,omitempty" doc:"Per-addon overrides of the packages catalog, keyed by addon name."`
 	Timeouts     Timeouts                 `yaml:"timeouts" json:"timeouts" doc:"Upper bounds on waits."`
+	Kind         KindSettings             `yaml:"kind" json:"kind,omitempty" doc:"target kind: the local cluster fleetup creates."`
 	Strategy     Strategy                 `yaml:"strategy" json:"strategy" enum:"gated|parallel" default:"gated" doc:"gated: start an addon only once its dependencies are healthy; parallel: create all at once and wait."`
 
 	// Dir is the directory config.yaml was read from; relative paths in it
@@ -39,6 +40,12 @@ type Repo struct {
 	URL      string `yaml:"url" json:"url" required:"true" doc:"Clone URL: https://..., ssh://..., git@host:org/repo.git, or file:///path for a local repository."`
 	Revision string `yaml:"revision" json:"revision" default:"HEAD" doc:"Branch, tag or commit Argo CD tracks."`
 	BasePath string `yaml:"basepath" json:"basepath" default:"packages" doc:"Directory of the packages tree inside the repository."`
+}
+
+// KindSettings shape the kind cluster of target kind.
+type KindSettings struct {
+	NodeImage  string `yaml:"node_image" json:"node_image,omitempty" doc:"kindest/node image; the one pinned by the kind library fleetup embeds when empty."`
+	ConfigFile string `yaml:"config_file" json:"config_file,omitempty" doc:"A kind Cluster config file used instead of the generated one (one control-plane node, the gateway on host ports 80 and 443); its name is replaced by cluster_name."`
 }
 
 // Secrets configures the secret backend.

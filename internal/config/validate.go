@@ -56,6 +56,12 @@ func validate(c *Config, res *decode.Result) {
 
 	validateRepo(c, add, placeholder)
 
+	if f := c.Kind.ConfigFile; f != "" {
+		if _, err := os.Stat(c.Resolve(f)); err != nil {
+			add("kind.config_file", fmt.Sprintf("cannot read %q: %v", f, err), "a kind Cluster config file (relative to config.yaml)", "")
+		}
+	}
+
 	needsRegion := c.Target == TargetEKS || c.Secrets.Backend == BackendAWS
 	switch {
 	case c.Region == "" && needsRegion:

@@ -44,6 +44,10 @@ type Target struct {
 	Region  string `json:"region,omitempty"`
 	// Account is the AWS account, known once credentials are checked.
 	Account string `json:"account"`
+	// Identity is the AWS principal (ARN) fleetup acts as.
+	Identity string `json:"identity,omitempty"`
+	// Endpoint is the EKS cluster's API server, once described.
+	Endpoint string `json:"endpoint,omitempty"`
 	Context string `json:"context,omitempty"`
 }
 

@@ -25,7 +25,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if p.Target.Region != "" {
 		fmt.Fprintf(tw, "  region\t%s\n", p.Target.Region)
 	}
-	fmt.Fprintf(tw, "  account\t%s\n  repository\t%s @ %s (%s)\n  strategy\t%s\n", p.Target.Account, p.Repository.URL, p.Repository.Revision, p.Repository.BasePath, p.Strategy)
+	fmt.Fprintf(tw, "  account\t%s\n", p.Target.Account)
+	if p.Target.Identity != "" {
+		fmt.Fprintf(tw, "  identity\t%s\n", p.Target.Identity)
+	}
+	if p.Target.Endpoint != "" {
+		fmt.Fprintf(tw, "  endpoint\t%s\n", p.Target.Endpoint)
+	}
+	fmt.Fprintf(tw, "  repository\t%s @ %s (%s)\n  strategy\t%s\n", p.Repository.URL, p.Repository.Revision, p.Repository.BasePath, p.Strategy)
 	tw.Flush()
 
 	pf("\nSteps\n")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -24,6 +25,8 @@ type Context struct {
 	Ctx      context.Context
 	Plan     *plan.Plan
 	Kube     *kube.Client
+	// AWS is set when the target or the secrets backend is AWS.
+	AWS      *aws.Clients
 	Helm     *helm.Releaser
 	Report   Reporter
 	Progress *Progress
@@ -41,6 +44,8 @@ type Context struct {
 type SecretValue struct {
 	Name, KubernetesName string
 	Data                 map[string]string
+	// JSON is the Secrets Manager document.
+	JSON string
 }
 
 // Reporter receives what the pipeline does. Implementations print plain
@@ -95,4 +100,14 @@ type AddonStatus struct {
 // WithTimeout bounds one wait inside a step.
 func (ac *Context) WithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ac.Ctx, d)
+}
+
+// AWSSecrets are the platform secrets as Secrets Manager gets them.
+func (ac *Context) AWSSecrets() []aws.Secret {
+	cfg := ac.Plan.Config
+	out := make([]aws.Secret, 0, len(ac.Secrets))
+	for _, s := range ac.Secrets {
+		out = append(out, aws.Secret{Name: s.Name, Value: s.JSON, Tags: cfg.Tags, KMSKeyID: cfg.Secrets.KMSKeyID})
+	}
+	return out
 }

@@ -46,14 +46,17 @@ func (Action) Execute(ac *actions.Context) error {
 	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	cfg := ac.Plan.Config
 
-	if cfg.Target == config.TargetEKS || cfg.Secrets.Backend == config.BackendAWS {
-		fail("target %s with the %s backend needs AWS access, which this build of fleetup does not have yet; use target: kubeconfig (or kind) with the kubernetes backend", cfg.Target, cfg.Secrets.Backend)
+	if ac.AWS != nil {
+		problems = append(problems, ac.Plan.AskAWS(ac.Ctx, ac.AWS, ac.AWSSecrets())...)
 	}
 	who, ver, err := identity(ac.Ctx, ac.Kube)
 	if err != nil {
 		fail("cluster not reachable: %v", err)
 	} else {
 		ac.Summary = fmt.Sprintf("cluster %s, Kubernetes %s, acting as %s", ac.Kube.Config.Host, ver, who)
+		if t := ac.Plan.Target; t.Identity != "" {
+			ac.Summary += fmt.Sprintf("; AWS account %s as %s, region %s", t.Account, t.Identity, t.Region)
+		}
 		if v, err := version.ParseGeneric(ver); err != nil || v.LessThan(version.MustParseGeneric(MinKubernetes)) {
 			fail("Kubernetes %s is not supported (need %s or newer)", ver, MinKubernetes)
 		}

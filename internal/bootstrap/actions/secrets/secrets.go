@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -23,8 +24,8 @@ func (Action) Name() string { return "secrets" }
 // Execute implements actions.Action.
 func (Action) Execute(ac *actions.Context) error {
 	cfg := ac.Plan.Config
-	if cfg.Secrets.Backend != config.BackendKubernetes {
-		return fmt.Errorf("secrets backend %s is not available in this build", cfg.Secrets.Backend)
+	if cfg.Secrets.Backend == config.BackendAWS {
+		return secretsManager(ac)
 	}
 	counts := kube.Counts{}
 	// The namespace, ServiceAccount and RBAC first; the ClusterSecretStore
@@ -61,5 +62,26 @@ func (Action) Execute(ac *actions.Context) error {
 		ac.Changed = true
 	}
 	ac.Summary = fmt.Sprintf("platform secrets in namespace %s: %s", cfg.Secrets.Namespace, secretCounts)
+	return nil
+}
+
+// secretsManager writes the platform secrets to AWS Secrets Manager:
+// created, or updated only when their value or tags changed.
+func secretsManager(ac *actions.Context) error {
+	if ac.AWS == nil {
+		return fmt.Errorf("secrets: the %s backend needs AWS access", config.BackendAWS)
+	}
+	counts := map[aws.SecretAction]int{}
+	for _, s := range ac.AWSSecrets() {
+		action, err := ac.AWS.Sync(ac.Ctx, s)
+		if err != nil {
+			return fmt.Errorf("secrets: %w", err)
+		}
+		counts[action]++
+		if action != aws.SecretUnchanged {
+			ac.Changed = true
+		}
+	}
+	ac.Summary = fmt.Sprintf("AWS Secrets Manager in %s: %d created, %d updated, %d unchanged", ac.Plan.Config.Region, counts[aws.SecretCreated], counts[aws.SecretUpdated]+counts[aws.SecretRestored], counts[aws.SecretUnchanged])
 	return nil
 }

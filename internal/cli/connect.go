@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/aws"
+	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/kind"
+	"github.com/fleetup/fleetup/internal/kube"
+)
+
+// Conn is how a command reaches the platform: its cluster and, when the
+// target or the secrets backend is AWS, the AWS clients.
+type Conn struct {
+	// Kube is nil when the target cluster does not exist (kind, not yet
+	// created).
+	Kube *kube.Client
+	AWS  *aws.Clients
+	// EKS is the described cluster of target eks.
+	EKS *aws.Cluster
+	// KindCreated is true when this run created the kind cluster.
+	KindCreated bool
+}
+
+// NeedsAWS reports whether the config uses AWS.
+func NeedsAWS(cfg *config.Config) bool {
+	return cfg.Target == config.TargetEKS || cfg.Secrets.Backend == config.BackendAWS
+}
+
+// AWS builds the AWS clients for the config's region and --profile.
+// AWS_ENDPOINT_URL and the other standard variables apply.
+func (g *Global) AWS(ctx context.Context, cfg *config.Config) (*aws.Clients, error) {
+	return aws.New(ctx, aws.Options{Region: cfg.Region, Profile: g.Profile})
+}
+
+// Connect reaches the target cluster: an EKS cluster through the AWS API
+// (no kubeconfig), the kind cluster (created first when create is set), or
+// the --kubeconfig/--context cluster.
+func (g *Global) Connect(ctx context.Context, cfg *config.Config, create bool) (*Conn, error) {
+	c := &Conn{}
+	if NeedsAWS(cfg) {
+		a, err := g.AWS(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.AWS = a
+	}
+	switch cfg.Target {
+	case config.TargetEKS:
+		cl, err := c.AWS.Cluster(ctx, cfg.ClusterName)
+		if err != nil {
+			return nil, err
+		}
+		if cl.Status != "ACTIVE" {
+			return nil, fmt.Errorf("EKS cluster %s in %s is %s, not ACTIVE: wait until it is, then run again", cl.Name, cfg.Region, cl.Status)
+		}
+		c.EKS = &cl
+		k, err := kube.New(c.AWS.RESTConfig(ctx, cl))
+		if err != nil {
+			return nil, err
+		}
+		c.Kube = k
+	case config.TargetKind:
+		o := kind.Options{Name: cfg.ClusterName, NodeImage: cfg.Kind.NodeImage}
+		if cfg.Kind.ConfigFile != "" {
+			o.ConfigFile = cfg.Resolve(cfg.Kind.ConfigFile)
+		}
+		if create {
+			rc, created, err := kind.Ensure(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			c.KindCreated = created
+			if c.Kube, err = kube.New(rc); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+		rc, ok, err := kind.Connect(o.Name)
+		if err != nil || !ok {
+			return c, err
+		}
+		if c.Kube, err = kube.New(rc); err != nil {
+			return nil, err
+		}
+	default:
+		k, err := g.Kube()
+		if err != nil {
+			return nil, err
+		}
+		c.Kube = k
+	}
+	return c, nil
+}
