@@ -9,10 +9,10 @@ import (
 
 	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/kind"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/test/awsserver"
-	"github.com/fleetup/fleetup/internal/kind"
 )
 
 // awsEnv points the standard AWS variables at a test server (as a user

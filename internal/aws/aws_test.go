@@ -3,8 +3,8 @@ package aws_test
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"

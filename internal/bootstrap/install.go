@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/addons"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/appsets"
@@ -21,7 +22,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/namespaces"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/preflight"
 	secretsaction "github.com/fleetup/fleetup/internal/bootstrap/actions/secrets"
-	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"

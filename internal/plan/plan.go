@@ -48,7 +48,7 @@ type Target struct {
 	Identity string `json:"identity,omitempty"`
 	// Endpoint is the EKS cluster's API server, once described.
 	Endpoint string `json:"endpoint,omitempty"`
-	Context string `json:"context,omitempty"`
+	Context  string `json:"context,omitempty"`
 }
 
 // Step is one pipeline step, in order.

@@ -70,10 +70,10 @@ type tag struct{ Key, Value string }
 
 type smRequest struct {
 	Name, SecretId, SecretString, KmsKeyId, ClientRequestToken string
-	Tags                                                         []tag
-	RecoveryWindowInDays                                         *int64
-	ForceDeleteWithoutRecovery                                   *bool
-	Filters                                                      []struct {
+	Tags                                                       []tag
+	RecoveryWindowInDays                                       *int64
+	ForceDeleteWithoutRecovery                                 *bool
+	Filters                                                    []struct {
 		Key    string
 		Values []string
 	}

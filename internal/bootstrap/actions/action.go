@@ -22,9 +22,9 @@ type Action interface {
 
 // Context is what every step shares.
 type Context struct {
-	Ctx      context.Context
-	Plan     *plan.Plan
-	Kube     *kube.Client
+	Ctx  context.Context
+	Plan *plan.Plan
+	Kube *kube.Client
 	// AWS is set when the target or the secrets backend is AWS.
 	AWS      *aws.Clients
 	Helm     *helm.Releaser

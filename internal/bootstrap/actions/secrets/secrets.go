@@ -7,8 +7,8 @@ package secrets
 import (
 	"fmt"
 
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/aws"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
