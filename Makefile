@@ -8,7 +8,7 @@
 #   make lint       gofmt + go vet
 #   make fuzz       run the fuzz targets for FUZZTIME each
 #   make schema     regenerate docs/config.schema.json
-#   make bench-install  install benchmarks on the real environment (docs/benchmarks.md)
+#   make bench-install  install and uninstall benchmarks on the real environment (docs/benchmarks.md)
 
 GO        ?= go
 FUZZTIME  ?= 3m
@@ -43,7 +43,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
 bench-install: testenv
-	FLEETUP_TESTENV=required $(GO) test ./test/e2e -run '^$$' -bench Install -benchtime 3x
+	FLEETUP_TESTENV=required $(GO) test ./test/e2e -run '^$$' -bench 'Install|Uninstall' -benchtime 3x
 
 clean:
 	rm -rf bin

@@ -114,21 +114,23 @@ func (e *RuntimeError) Unwrap() error { return e.Err }
 // Runtime reports whether kind can run nodes here: nil, ErrNoRuntime, or a
 // RuntimeError.
 func Runtime() error {
-	_, err := provider()
+	_, _, err := provider()
 	return err
 }
 
-// provider finds a container runtime that answers.
-func provider() (*cluster.Provider, error) {
+// provider finds a container runtime that answers, and lists the kind
+// clusters it runs.
+func provider() (*cluster.Provider, []string, error) {
 	opt, err := cluster.DetectNodeProvider()
 	if err != nil {
-		return nil, ErrNoRuntime
+		return nil, nil, ErrNoRuntime
 	}
 	p := cluster.NewProvider(opt)
-	if _, err := p.List(); err != nil {
-		return nil, &RuntimeError{Err: err}
+	names, err := p.List()
+	if err != nil {
+		return nil, nil, &RuntimeError{Err: err}
 	}
-	return p, nil
+	return p, names, nil
 }
 
 // Ensure creates the cluster when it does not exist and returns how to
@@ -138,13 +140,9 @@ func Ensure(ctx context.Context, o Options) (*rest.Config, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	p, err := provider()
+	p, names, err := provider()
 	if err != nil {
 		return nil, false, err
-	}
-	names, err := p.List()
-	if err != nil {
-		return nil, false, fmt.Errorf("kind: list clusters: %w", err)
 	}
 	created := false
 	if !slices.Contains(names, o.Name) {
@@ -162,50 +160,38 @@ func Ensure(ctx context.Context, o Options) (*rest.Config, bool, error) {
 		}
 		created = true
 	}
-	kc, err := p.KubeConfig(o.Name, false)
+	rc, err := restConfig(p, o.Name)
+	return rc, created, err
+}
+
+// restConfig reads the cluster's kubeconfig from the runtime.
+func restConfig(p *cluster.Provider, name string) (*rest.Config, error) {
+	kc, err := p.KubeConfig(name, false)
 	if err != nil {
-		return nil, created, fmt.Errorf("kind: kubeconfig of %s: %w", o.Name, err)
+		return nil, fmt.Errorf("kind: kubeconfig of %s: %w", name, err)
 	}
 	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(kc))
 	if err != nil {
-		return nil, created, fmt.Errorf("kind: kubeconfig of %s: %w", o.Name, err)
+		return nil, fmt.Errorf("kind: kubeconfig of %s: %w", name, err)
 	}
-	return rc, created, nil
+	return rc, nil
 }
 
 // Connect reaches an existing cluster; ok is false when it does not exist.
 func Connect(name string) (*rest.Config, bool, error) {
-	p, err := provider()
-	if err != nil {
+	p, names, err := provider()
+	if err != nil || !slices.Contains(names, name) {
 		return nil, false, err
 	}
-	names, err := p.List()
-	if err != nil {
-		return nil, false, fmt.Errorf("kind: list clusters: %w", err)
-	}
-	if !slices.Contains(names, name) {
-		return nil, false, nil
-	}
-	kc, err := p.KubeConfig(name, false)
-	if err != nil {
-		return nil, true, fmt.Errorf("kind: kubeconfig of %s: %w", name, err)
-	}
-	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(kc))
+	rc, err := restConfig(p, name)
 	return rc, true, err
 }
 
 // Delete removes the cluster; a missing one is fine.
 func Delete(name string) (bool, error) {
-	p, err := provider()
-	if err != nil {
+	p, names, err := provider()
+	if err != nil || !slices.Contains(names, name) {
 		return false, err
-	}
-	names, err := p.List()
-	if err != nil {
-		return false, fmt.Errorf("kind: list clusters: %w", err)
-	}
-	if !slices.Contains(names, name) {
-		return false, nil
 	}
 	if err := p.Delete(name, ""); err != nil {
 		return true, fmt.Errorf("kind: delete cluster %s: %w", name, err)

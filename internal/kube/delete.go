@@ -141,3 +141,14 @@ func (c *Client) AddFinalizer(ctx context.Context, obj *unstructured.Unstructure
 	}
 	return nil
 }
+
+// WaitNotTerminating waits until obj is not being deleted: gone, or never
+// deleted. Creating into a terminating namespace fails, so a create after
+// a recent delete waits here first.
+func (c *Client) WaitNotTerminating(ctx context.Context, obj *unstructured.Unstructured) error {
+	cur, err := c.Get(ctx, obj)
+	if err != nil || cur == nil || cur.GetDeletionTimestamp() == nil {
+		return err
+	}
+	return c.WaitGone(ctx, obj)
+}

@@ -66,9 +66,20 @@ type Zone struct{ ID, Name string }
 // Start serves on a free 127.0.0.1 port until the test ends.
 func Start(t testing.TB, region string) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := New(region)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New serves on a free 127.0.0.1 port until Close (for TestMain, where
+// the server outlives single tests).
+func New(region string) (*Server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
 		URL: "http://" + l.Addr().String(), Region: region, Account: "123456789012",
@@ -78,8 +89,25 @@ func Start(t testing.TB, region string) *Server {
 	}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(l)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// Env is the environment that points an AWS SDK process (fleetup, or the
+// External Secrets controller) at this server with its credentials.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + s.URL,
+		"AWS_SECRETSMANAGER_ENDPOINT=" + s.URL, // External Secrets' own variables
+		"AWS_STS_ENDPOINT=" + s.URL,
+		"AWS_ACCESS_KEY_ID=" + AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/nonexistent",
+		"AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+	}
 }
 
 // Credentials are the static credentials the server accepts.

@@ -156,3 +156,41 @@ func maxOf(ds []time.Duration) time.Duration {
 	}
 	return m
 }
+
+// BenchmarkUninstall measures `fleetup uninstall` of the diamond platform
+// (installed first, untimed): from the start until everything is removed.
+//
+//	FLEETUP_TESTENV=required go test ./test/e2e -run '^$' -bench Uninstall -benchtime 3x
+func BenchmarkUninstall(b *testing.B) {
+	if env == nil {
+		b.Skip("needs the test environment")
+	}
+	var total []time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		p := newPlatform(b, options{})
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+		g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig}
+		pl, err := cli.Load(ctx, g)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := &helm.Releaser{Config: env.Config, CacheDir: b.TempDir()}
+		inst := &bootstrap.Install{Plan: pl, Kube: env.Client, Helm: h, Report: &recorder{healthyAt: map[string]time.Time{}}, Redactor: &g.Redactor}
+		if _, err := inst.Run(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		un := &bootstrap.Uninstall{Plan: pl, Kube: env.Client, Helm: h, Report: &recorder{healthyAt: map[string]time.Time{}}, Redactor: &g.Redactor, Options: actions.RemoveOptions{PurgeCRDs: true, FinalizerTimeout: time.Minute}}
+		if err := un.Prepare(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := un.Execute(ctx); err != nil {
+			b.Fatal(err)
+		}
+		total = append(total, time.Since(start))
+		cancel()
+	}
+	b.ReportMetric(seconds(median(total)), "s-to-removed")
+}

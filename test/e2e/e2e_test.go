@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/test/awsserver"
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,10 +28,18 @@ var (
 	binOnce sync.Once
 	binPath string
 	binErr  error
+	// awsSrv is the AWS test server External Secrets reads from.
+	awsSrv *awsserver.Server
 )
 
 func TestMain(m *testing.M) {
-	code := envtest.Main(m, envtest.Options{Nodes: 3, ArgoCD: true, ESO: true}, &env)
+	var err error
+	if awsSrv, err = awsserver.New("eu-west-1"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := envtest.Main(m, envtest.Options{Nodes: 3, ArgoCD: true, ESO: true, ESOEnv: awsSrv.Env()}, &env)
+	awsSrv.Close()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}

@@ -31,6 +31,11 @@ type options struct {
 	Strategy string
 	// Annotations on the pods of an addon's workload (kwok stages).
 	PodAnnotations map[string]string
+	// AWS uses the aws-secretsmanager backend against the package's AWS
+	// test server, in its region.
+	AWS bool
+	// GitHubToken is the token of a credential file, when set.
+	GitHubToken string
 }
 
 // workloadChart is a chart with one Deployment whose pod annotations come
@@ -210,6 +215,30 @@ spec:
 	if strategy == "" {
 		strategy = "gated"
 	}
+	secretsCfg := fmt.Sprintf(`secrets:
+  backend: kubernetes
+  prefix: %[1]s
+  namespace: %[2]s-secrets
+  store_name: %[1]s-store
+  kubernetes_api_url: %[3]s
+`, p.Cluster, ns, env.Server)
+	if o.AWS {
+		secretsCfg = fmt.Sprintf(`region: %[2]s
+tags: {project: fleetup-e2e}
+secrets:
+  backend: aws-secretsmanager
+  prefix: %[1]s
+  store_name: %[1]s-store
+`, p.Cluster, awsSrv.Region)
+	}
+	if o.GitHubToken != "" {
+		file := filepath.Join(dir, "private", "token.yaml")
+		os.MkdirAll(filepath.Dir(file), 0o700)
+		if err := os.WriteFile(file, []byte("url: https://github.com/example-org\ntoken: "+o.GitHubToken+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		secretsCfg += "  github_token: {name: ci-token, file: private/token.yaml}\n"
+	}
 	cfg := fmt.Sprintf(`repo:
   url: file://%[1]s
   revision: main
@@ -218,18 +247,16 @@ cluster_name: %[2]s
 domain: %[2]s.e2e.example.test
 target: kubeconfig
 strategy: %[3]s
-secrets:
-  backend: kubernetes
-  prefix: %[2]s
-  namespace: %[4]s-secrets
-  store_name: %[2]s-store
-  kubernetes_api_url: %[5]s
-timeouts:
+%[4]stimeouts:
   install: 8m
   addon: 3m
   helm: 2m
   degraded_grace: 10s
-`, dir, p.Cluster, strategy, ns, env.Server)
+`, dir, p.Cluster, strategy, secretsCfg)
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("private/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.RepoDir = dir
 	p.RepoDir = dir
 	p.Config = filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(p.Config, []byte(cfg), 0o644); err != nil {

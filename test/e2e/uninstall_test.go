@@ -261,6 +261,12 @@ func TestUninstallKilledThenRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireGone(t, p)
+
+	// Installing again right away works (namespaces may still terminate).
+	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
+		t.Fatalf("install after uninstall: %v", err)
+	}
+	requireHealthy(t, p)
 }
 
 // TestUninstallNothingToRemove: on a cluster without the platform it says

@@ -140,7 +140,7 @@ func (e *Env) startESO(ctx context.Context) error {
 		"--metrics-addr=" + addr(e.ports["eso-metrics"]),
 		"--live-addr=" + addr(e.ports["eso-health"]),
 		"--concurrent=5",
-	}, []string{"KUBECONFIG=" + e.Kubeconfig}); err != nil {
+	}, append([]string{"KUBECONFIG=" + e.Kubeconfig}, e.opts.ESOEnv...)); err != nil {
 		return err
 	}
 	return e.waitHTTP(ctx, "external-secrets", "http://"+addr(e.ports["eso-health"])+"/healthz", "", func(string) bool { return true })

@@ -30,6 +30,9 @@ type Options struct {
 	ArgoCD bool
 	// ESO starts the External Secrets controller.
 	ESO bool
+	// ESOEnv is extra environment for the External Secrets controller,
+	// e.g. AWS endpoints of a test server.
+	ESOEnv []string
 	// Timeout bounds start-up (default 3 minutes).
 	Timeout time.Duration
 	// Log receives progress lines (default: discarded).

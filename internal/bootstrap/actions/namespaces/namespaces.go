@@ -29,6 +29,11 @@ func (Action) Execute(ac *actions.Context) error {
 	for _, name := range ac.Plan.Namespaces {
 		cur, err := ac.Kube.Typed.CoreV1().Namespaces().Get(ac.Ctx, name, metav1.GetOptions{})
 		switch {
+		case err == nil && cur.DeletionTimestamp != nil:
+			// Left terminating by an uninstall just before: wait, then create.
+			if err := ac.Kube.WaitGone(ac.Ctx, actions.Ref("v1", "Namespace", "", name)); err != nil {
+				return fmt.Errorf("namespaces: %s is being deleted: %w", name, err)
+			}
 		case err == nil:
 			if cur.Labels[plan.LabelManaged] == "true" {
 				ours++
