@@ -142,3 +142,29 @@ func planSecrets(pl *plan.Plan) ([]aws.Secret, error) {
 }
 
 func hasRuntime() bool { return kind.Runtime() == nil }
+
+// TestTargetFlagTakesItsBackend: --target kind on the shipped (eks, AWS
+// backend) config plans the kubernetes backend and no AWS account.
+func TestTargetFlagTakesItsBackend(t *testing.T) {
+	code, out, errOut := fleetup(t, "plan", "--target", "kind", "--config", shipped)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"target      kind", "account     none (no cloud account used)", "backend kubernetes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan --target kind lacks %q", want)
+		}
+	}
+}
+
+// TestUninstallNeedsApproval: without a terminal and without --yes,
+// uninstall changes nothing and exits 2.
+func TestUninstallNeedsApproval(t *testing.T) {
+	code, _, errOut := fleetup(t, "uninstall", "--config", shipped)
+	if code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := fleetup(t, "uninstall", "--yes", "--force", "--config", shipped); code != 2 || !strings.Contains(errOut, "--purge-crds") {
+		t.Errorf("--force without --purge-crds: exit %d: %s", code, errOut)
+	}
+}

@@ -13,8 +13,19 @@ import (
 // command-line flag (--target).
 type Override func(*Config)
 
-// WithTarget overrides target; the secrets backend default follows it.
-func WithTarget(t Target) Override { return func(c *Config) { c.Target = t } }
+// WithTarget overrides target (--target). The secrets backend and store
+// name then take that target's defaults: running a config against kind
+// uses the kubernetes backend even when the file says
+// aws-secretsmanager for its EKS target.
+func WithTarget(t Target) Override {
+	return func(c *Config) {
+		if c.Target == t {
+			return
+		}
+		c.Target = t
+		c.Secrets.Backend, c.Secrets.StoreName = "", ""
+	}
+}
 
 // Load reads, decodes, defaults and validates a config file. Every problem
 // is returned at once as decode.Errors; nothing else is touched.
