@@ -76,9 +76,9 @@ func TestAWSSecretsManagerEndToEnd(t *testing.T) {
 	}
 	env.Client.Dynamic.Resource(kube.GVR("external-secrets.io", "v1", "externalsecrets")).Namespace(p.NS).Delete(ctx, "token", metav1.DeleteOptions{})
 
-	// Second run: compared, not written.
+	// Second run, with JSON logs: compared, not written.
 	before := len(awsSrv.Calls())
-	out, err = p.install(timeout(t, 5*time.Minute), t, nil)
+	out, err = p.install(timeout(t, 5*time.Minute), t, func(in *cli.Install) { in.Global.LogFormat = "json" })
 	all.WriteString(out)
 	if err != nil {
 		t.Fatalf("second install: %v", err)
@@ -87,6 +87,9 @@ func TestAWSSecretsManagerEndToEnd(t *testing.T) {
 		if strings.Contains(call, "Put") || strings.Contains(call, "Create") {
 			t.Errorf("second install wrote to Secrets Manager: %s", call)
 		}
+	}
+	if !strings.Contains(out, `"name":"secrets","state":"done","message":"AWS Secrets Manager in `+awsSrv.Region+`: 0 created, 0 updated, 2 unchanged"`) {
+		t.Error("the second install's JSON log does not report the secrets unchanged")
 	}
 	st := &syncBuffer{}
 	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "json", LogFormat: "json", Stdin: strings.NewReader(""), Stdout: st, Stderr: st}
