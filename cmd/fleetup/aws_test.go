@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -166,5 +167,26 @@ func TestUninstallNeedsApproval(t *testing.T) {
 	}
 	if code, _, errOut := fleetup(t, "uninstall", "--yes", "--force", "--config", shipped); code != 2 || !strings.Contains(errOut, "--purge-crds") {
 		t.Errorf("--force without --purge-crds: exit %d: %s", code, errOut)
+	}
+}
+
+// TestProfile: --profile picks credentials from the shared files, as the
+// SDK's standard chain does.
+func TestProfile(t *testing.T) {
+	s := awsEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	dir := t.TempDir()
+	creds := dir + "/credentials"
+	if err := os.WriteFile(creds, []byte("[platform]\naws_access_key_id = "+awsserver.AccessKeyID+"\naws_secret_access_key = "+awsserver.SecretAccessKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	if code, _, errOut := fleetup(t, "plan", "--live", "--config", shipped); code != 1 {
+		t.Errorf("without --profile there are no credentials: exit %d %s", code, errOut)
+	}
+	code, out, errOut := fleetup(t, "plan", "--live", "--profile", "platform", "--config", shipped)
+	if code != 0 || !strings.Contains(out, "account     "+s.Account) {
+		t.Errorf("--profile platform: exit %d %s", code, errOut)
 	}
 }

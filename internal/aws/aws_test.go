@@ -117,6 +117,10 @@ func TestHostedZone(t *testing.T) {
 			t.Errorf("%s for %s: %v", bad.zone, bad.domain, err)
 		}
 	}
+	s.Fail("route53:ListHostedZonesByName", 400, 503)
+	if err := c.CheckHostedZone(ctx, "Z0HUB", "hub.example.test"); err != nil {
+		t.Errorf("after throttling and a 503: %v", err)
+	}
 	s.Deny("route53:ListHostedZonesByName")
 	denied(t, c.CheckHostedZone(ctx, "Z0HUB", "hub.example.test"), "route53:ListHostedZonesByName")
 }
@@ -127,9 +131,11 @@ func TestSecretsLifecycle(t *testing.T) {
 	ctx := context.Background()
 	sec := aws.Secret{Name: "hub/config", Value: `{"a":"1","b":{"c":"2"}}`, Tags: map[string]string{"project": "fleetup"}, KMSKeyID: "alias/platform"}
 
+	s.Fail("secretsmanager:DescribeSecret", 500)
 	if a, err := c.Diff(ctx, sec); err != nil || a != aws.SecretCreated {
 		t.Fatalf("diff before create: %s %v", a, err)
 	}
+	s.Fail("secretsmanager:CreateSecret", 429)
 	if a, err := c.Sync(ctx, sec); err != nil || a != aws.SecretCreated {
 		t.Fatalf("create: %s %v", a, err)
 	}
