@@ -125,6 +125,9 @@ func TakeInventory(ctx context.Context, k *kube.Client, h *helm.Releaser, p *pla
 		} else if foreign {
 			inv.Foreign = append(inv.Foreign, "Namespace "+ns+" (existed before fleetup)")
 		}
+	}
+	// Load balancers of Services that go with fleetup's namespaces.
+	for _, ns := range inv.Namespaces {
 		svcs, err := k.Typed.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("list Services in %s: %w", ns, err)
