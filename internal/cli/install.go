@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/bootstrap"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
@@ -18,7 +19,6 @@ import (
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
 
-	tea "charm.land/bubbletea/v2"
 )
 
 // Install is `fleetup install`.
@@ -105,43 +105,20 @@ func (in *Install) Run(ctx context.Context) error {
 	return nil
 }
 
-// useView: the terminal view when stdout is a terminal; JSON logs and
-// non-terminals get one line per state change.
-func (in *Install) useView() bool {
-	g := in.Global
-	if g.LogFormat == "json" {
-		return false
-	}
-	if in.IsTerminal != nil {
-		return false // tests run line by line
-	}
-	f, ok := g.Stdout.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func (in *Install) useView() bool { return useView(in.Global, in.IsTerminal) }
 
-// executeWithView runs the changing steps under the bubbletea view; Ctrl-C
-// in the view cancels the install, which then says how to resume.
+// executeWithView runs the install's changing steps under the terminal view.
 func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install, cluster string, levels [][]string) (bootstrap.Result, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	m := tui.New("fleetup install "+cluster, bootstrap.StepNames(), levels, func() { cancel(errors.New("interrupted by ctrl+c")) })
-	prog := tea.NewProgram(m, tea.WithOutput(in.Global.Stdout), tea.WithInput(in.Global.Stdin))
-	inst.Report = tui.Reporter{Send: prog.Send}
-	type outcome struct {
-		res bootstrap.Result
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		res, err := inst.Execute(ctx)
-		done <- outcome{res, err}
-		prog.Send(tui.DoneMsg{Err: err})
-	}()
-	if _, err := prog.Run(); err != nil {
-		cancel(fmt.Errorf("terminal view: %w", err))
-	}
-	o := <-done
-	return o.res, o.err
+	var res bootstrap.Result
+	err := withView(ctx, in.Global, func(cancel func()) *tui.Model {
+		return tui.New("fleetup install "+cluster, bootstrap.StepNames(), levels, cancel)
+	}, func(ctx context.Context, r actions.Reporter) error {
+		inst.Report = r
+		var err error
+		res, err = inst.Execute(ctx)
+		return err
+	})
+	return res, err
 }
 
 func (in *Install) terminal() bool { return stdinTerminal(in.Global, in.IsTerminal) }

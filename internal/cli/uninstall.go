@@ -14,6 +14,7 @@ import (
 	"github.com/fleetup/fleetup/internal/kind"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/tui"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -94,7 +95,19 @@ func (u *Uninstall) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	res, err := un.Execute(ctx)
+	var res bootstrap.UninstallResult
+	if useView(g, u.IsTerminal) {
+		err = withView(ctx, g, func(cancel func()) *tui.Model {
+			return tui.NewUninstall("fleetup uninstall "+pl.Config.ClusterName, bootstrap.UninstallStepNames(), pl.Graph.Levels, cancel)
+		}, func(ctx context.Context, r actions.Reporter) error {
+			un.Report = r
+			var err error
+			res, err = un.Execute(ctx)
+			return err
+		})
+	} else {
+		res, err = un.Execute(ctx)
+	}
 	if err == nil && u.DeleteSecrets {
 		res.Outside = withoutKeptSecrets(res.Outside)
 	}

@@ -30,8 +30,13 @@ type DoneMsg struct{ Err error }
 // TickMsg refreshes elapsed times.
 type TickMsg time.Time
 
-// Model is the install view.
+// Model is the view of an install or an uninstall.
 type Model struct {
+	// Command is "install" or "uninstall", for the resume hint.
+	Command string
+	// Idle is the state shown for an addon nothing was reported of yet:
+	// waiting during install, installed during uninstall.
+	Idle   actions.AddonState
 	Title  string
 	Steps  []string   // step names in order
 	Levels [][]string // addon graph levels
@@ -51,7 +56,18 @@ type Model struct {
 
 // New returns a model for the given steps and addon levels.
 func New(title string, steps []string, levels [][]string, cancel func()) *Model {
-	return &Model{Title: title, Steps: steps, Levels: levels, Cancel: cancel, steps: map[string]StepMsg{}, addons: map[string]actions.AddonStatus{}}
+	return &Model{Command: "install", Idle: actions.AddonWaiting, Title: title, Steps: steps, Levels: levels, Cancel: cancel, steps: map[string]StepMsg{}, addons: map[string]actions.AddonStatus{}}
+}
+
+// NewUninstall returns a model for uninstall: levels are shown in removal
+// order, top of the graph first.
+func NewUninstall(title string, steps []string, levels [][]string, cancel func()) *Model {
+	m := New(title, steps, nil, cancel)
+	for i := len(levels) - 1; i >= 0; i-- {
+		m.Levels = append(m.Levels, levels[i])
+	}
+	m.Command, m.Idle = "uninstall", "installed"
+	return m
 }
 
 func (m *Model) now() time.Time {
@@ -124,13 +140,13 @@ func stepMark(s actions.StepState) string {
 func addonState(s actions.AddonState) string {
 	text := fmt.Sprintf("%-11s", s)
 	switch s {
-	case actions.AddonHealthy:
+	case actions.AddonHealthy, actions.AddonRemoved:
 		return green.Render(text)
 	case actions.AddonFailed:
 		return red.Render(text)
 	case actions.AddonDegraded, actions.AddonBlocked:
 		return yellow.Render(text)
-	case actions.AddonWaiting:
+	case actions.AddonWaiting, "installed":
 		return faint.Render(text)
 	}
 	return text
@@ -161,20 +177,24 @@ func (m *Model) Render() string {
 	if len(m.Levels) > 0 {
 		b.WriteString("\n")
 		for i, level := range m.Levels {
-			fmt.Fprintf(&b, " level %d\n", i)
+			n := i
+			if m.Command == "uninstall" {
+				n = len(m.Levels) - 1 - i
+			}
+			fmt.Fprintf(&b, " level %d\n", n)
 			for _, name := range level {
 				a, ok := m.addons[name]
 				if !ok {
-					a = actions.AddonStatus{Name: name, State: actions.AddonWaiting}
+					a = actions.AddonStatus{Name: name, State: m.Idle}
 				}
 				msg := a.Message
-				if a.State == actions.AddonHealthy {
+				if a.State == actions.AddonHealthy || a.State == actions.AddonRemoved {
 					msg = ""
 				}
 				t := ""
 				if !a.Started.IsZero() {
 					end := now
-					if a.State == actions.AddonHealthy || a.State == actions.AddonFailed {
+					if a.State == actions.AddonHealthy || a.State == actions.AddonFailed || a.State == actions.AddonRemoved {
 						end = a.Since
 					}
 					t = elapsed(a.Started, end)
@@ -191,7 +211,7 @@ func (m *Model) Render() string {
 	case m.stopping:
 		b.WriteString("\n" + yellow.Render("stopping: finishing the current call, then saying how to resume") + "\n")
 	default:
-		b.WriteString("\n" + faint.Render("ctrl+c stops cleanly; rerun fleetup install to resume") + "\n")
+		b.WriteString("\n" + faint.Render("ctrl+c stops cleanly; rerun fleetup "+m.Command+" to resume") + "\n")
 	}
 	return b.String()
 }

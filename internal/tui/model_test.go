@@ -62,3 +62,24 @@ func TestViewFollowsMessages(t *testing.T) {
 		t.Errorf("done: %v\n%s", cmd, plain(m))
 	}
 }
+
+// TestUninstallView: levels in removal order, addons installed until
+// reported, removed ones green with their time, and the uninstall resume hint.
+func TestUninstallView(t *testing.T) {
+	clock := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	m := NewUninstall("fleetup uninstall hub", []string{"remove-addons", "detach"}, [][]string{{"envoy-gateway"}, {"cert-manager"}, {"platform-gateway"}}, func() {})
+	m.Now = func() time.Time { return clock }
+	v := plain(m)
+	if strings.Index(v, "platform-gateway") > strings.Index(v, "envoy-gateway") || !strings.Contains(v, " level 2\n   platform-gateway") {
+		t.Errorf("levels not in removal order:\n%s", v)
+	}
+	if !strings.Contains(v, "cert-manager               installed") || !strings.Contains(v, "rerun fleetup uninstall to resume") {
+		t.Errorf("initial uninstall view:\n%s", v)
+	}
+	m.Update(AddonMsg{Name: "platform-gateway", State: actions.AddonRemoved, Message: "Application and resources deleted", Started: clock, Since: clock.Add(3 * time.Second)})
+	clock = clock.Add(9 * time.Second)
+	m.Update(TickMsg(clock))
+	if v := plain(m); !strings.Contains(v, "platform-gateway           removed         3s") {
+		t.Errorf("removed addon:\n%s", v)
+	}
+}
