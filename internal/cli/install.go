@@ -18,7 +18,6 @@ import (
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
-
 )
 
 // Install is `fleetup install`.
