@@ -79,7 +79,11 @@ manages everything.
 	root.Args = cobra.NoArgs
 	for _, c := range append(root.Commands(), root) {
 		if c != root {
-			c.Long = c.Short + "\n\n" + exitCodesHelp
+			long := c.Long
+			if long == "" {
+				long = c.Short
+			}
+			c.Long = long + "\n\n" + exitCodesHelp
 		}
 		if c.Args == nil {
 			c.Args = cobra.NoArgs
