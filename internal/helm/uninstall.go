@@ -15,7 +15,7 @@ import (
 
 // The label on a release record marking it as fleetup's: uninstall
 // removes only releases that carry it.
-const releaseLabelKey, releaseLabelValue = "fleetup.dev/managed", "true"
+const releaseLabelKey, releaseLabelValue = fkube.ManagedLabel, "true"
 
 // crdName is the name of a CustomResourceDefinition document, or "".
 func crdName(doc string) string {

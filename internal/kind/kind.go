@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/kube"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kind/pkg/apis/config/defaults"
@@ -32,7 +33,7 @@ const (
 )
 
 // CreatedLabel is on every node of a kind cluster fleetup created.
-const CreatedLabel = "fleetup.dev/managed"
+const CreatedLabel = kube.ManagedLabel
 
 // Options describe the cluster.
 type Options struct {

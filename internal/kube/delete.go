@@ -23,6 +23,11 @@ const (
 	Deleted  Deletion = "deleted"  // delete request accepted now
 )
 
+// ManagedLabel, set to "true", marks what fleetup created: objects, Helm
+// release records, kind nodes. It is defined here, the lowest package that
+// needs it, so every other one uses the same key.
+const ManagedLabel = "fleetup.dev/managed"
+
 // Owner is the label that marks an object as created by fleetup.
 type Owner struct{ Key, Value string }
 

@@ -10,12 +10,13 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
 )
 
 // Labels fleetup puts on everything it creates; uninstall deletes only
 // objects that carry them.
 const (
-	LabelManaged   = "fleetup.dev/managed"
+	LabelManaged   = kube.ManagedLabel
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	ManagedByFleet = "fleetup"
 	// SecretReader is the ServiceAccount ESO's Kubernetes provider uses to
@@ -23,13 +24,22 @@ const (
 	SecretReader = "fleetup-secret-reader"
 )
 
-// ManagedLabels returns fleetup's ownership labels plus extra.
+// ManagedLabels returns fleetup's ownership labels plus extra, for object
+// maps.
 func ManagedLabels(extra map[string]string) map[string]any {
-	l := map[string]any{LabelManaged: "true", LabelManagedBy: ManagedByFleet}
+	l := map[string]any{}
+	for k, v := range ManagedLabelSet() {
+		l[k] = v
+	}
 	for k, v := range extra {
 		l[k] = v
 	}
 	return l
+}
+
+// ManagedLabelSet is fleetup's ownership labels, for typed objects.
+func ManagedLabelSet() map[string]string {
+	return map[string]string{LabelManaged: "true", LabelManagedBy: ManagedByFleet}
 }
 
 func obj(apiVersion, kind, name, namespace string, labels map[string]any, rest map[string]any) helm.Manifest {

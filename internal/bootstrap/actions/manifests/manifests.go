@@ -77,8 +77,8 @@ func Labelled(obj map[string]any) *unstructured.Unstructured {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	for k, v := range plan.ManagedLabels(nil) {
-		labels[k] = v.(string)
+	for k, v := range plan.ManagedLabelSet() {
+		labels[k] = v
 	}
 	u.SetLabels(labels)
 	return u

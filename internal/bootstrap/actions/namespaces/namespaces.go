@@ -21,10 +21,6 @@ func (Action) Name() string { return "namespaces" }
 
 // Execute implements actions.Action.
 func (Action) Execute(ac *actions.Context) error {
-	labels := map[string]string{}
-	for k, v := range plan.ManagedLabels(nil) {
-		labels[k] = v.(string)
-	}
 	var created, ours, foreign int
 	for _, name := range ac.Plan.Namespaces {
 		cur, err := ac.Kube.Typed.CoreV1().Namespaces().Get(ac.Ctx, name, metav1.GetOptions{})
@@ -35,7 +31,7 @@ func (Action) Execute(ac *actions.Context) error {
 				return fmt.Errorf("namespaces: %s is being deleted: %w", name, err)
 			}
 		case err == nil:
-			if cur.Labels[plan.LabelManaged] == "true" {
+			if cur.Labels[actions.Owner.Key] == actions.Owner.Value {
 				ours++
 			} else {
 				foreign++
@@ -44,7 +40,7 @@ func (Action) Execute(ac *actions.Context) error {
 		case !apierrors.IsNotFound(err):
 			return fmt.Errorf("namespaces: read %s: %w", name, err)
 		}
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: plan.ManagedLabelSet()}}
 		// Create, never apply: an existing namespace must not be taken over.
 		if _, err := ac.Kube.Typed.CoreV1().Namespaces().Create(ac.Ctx, ns, metav1.CreateOptions{FieldManager: "fleetup"}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("namespaces: create %s: %w", name, err)

@@ -108,17 +108,12 @@ func conflicts(ac *actions.Context) []string {
 			out = append(out, fmt.Sprintf("cannot check %s: %v", kube.Describe(o), err))
 			continue
 		}
-		if cur == nil || Owned(cur) {
+		if cur == nil || actions.Owner.Owns(cur) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s exists and was not created by fleetup (no %s label); remove it or rename it in the packages tree", kube.Describe(cur), plan.LabelManaged))
 	}
 	return out
-}
-
-// Owned reports whether fleetup made the object.
-func Owned(o *unstructured.Unstructured) bool {
-	return o.GetLabels()[plan.LabelManaged] == "true"
 }
 
 func repoReachable(ctx context.Context, cfg *config.Config) error {
