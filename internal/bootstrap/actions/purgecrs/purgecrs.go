@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 )
 
 // Action is the custom resources step.
@@ -97,20 +96,15 @@ func (Action) Execute(ac *actions.Context) error {
 	if err != nil {
 		return err
 	}
-	gvrOf := map[string]schema.GroupVersionResource{}
-	for _, c := range crds {
-		gvrOf[c.GVR.Group+"/"+c.Kind] = c.GVR
-	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(objs))
 	for i := range objs {
 		o := &objs[i]
-		gvr := gvrOf[o.GroupVersionKind().Group+"/"+o.GetKind()]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stuck, forced, err := purge(ac, gvr, o)
+			stuck, forced, err := purge(ac, o)
 			mu.Lock()
 			defer mu.Unlock()
 			errs[i] = err
@@ -139,31 +133,29 @@ func (Action) Execute(ac *actions.Context) error {
 
 // purge deletes one custom resource and waits; past the timeout it reports
 // the object stuck or, with --force, removes its finalizers.
-func purge(ac *actions.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured) (stuck, forced *actions.Finalizers, err error) {
-	var ri dynamic.ResourceInterface = ac.Kube.Dynamic.Resource(gvr)
-	if ns := o.GetNamespace(); ns != "" {
-		ri = ac.Kube.Dynamic.Resource(gvr).Namespace(ns)
+func purge(ac *actions.Context, o *unstructured.Unstructured) (stuck, forced *actions.Finalizers, err error) {
+	ri, _, err := ac.Kube.Resource(o.DeepCopy())
+	if err != nil {
+		return nil, nil, err
 	}
-	del := func() error {
-		if err := ri.Delete(ac.Ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return err
-		}
-		return nil
-	}
-	if err := del(); err != nil {
+	if err := ri.Delete(ac.Ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return nil, nil, fmt.Errorf("delete %s: %w", kube.Describe(o), err)
 	}
-	wait := func() (*unstructured.Unstructured, error) {
+	wait := func() error {
 		ctx, cancel := context.WithTimeout(ac.Ctx, ac.Removal.FinalizerTimeout)
 		defer cancel()
-		return ac.Kube.WaitFor(ctx, gvr, o.GetNamespace(), o.GetName(), kube.Describe(o)+" to be deleted", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+		return ac.Kube.WaitGone(ctx, o)
 	}
-	last, err := wait()
-	if err == nil {
+	werr := wait()
+	if werr == nil {
 		return nil, nil, nil
 	}
-	if ac.Ctx.Err() != nil || last == nil {
-		return nil, nil, err
+	if ac.Ctx.Err() != nil {
+		return nil, nil, werr
+	}
+	last, err := ac.Kube.Get(ac.Ctx, o)
+	if err != nil || last == nil {
+		return nil, nil, err // gone just now, or cannot tell
 	}
 	f := &actions.Finalizers{Object: kube.Describe(last), Finalizers: last.GetFinalizers()}
 	if !ac.Removal.Force {
@@ -174,7 +166,7 @@ func purge(ac *actions.Context, gvr schema.GroupVersionResource, o *unstructured
 		return nil, nil, err
 	}
 	f.Finalizers = removed
-	if _, err := wait(); err != nil {
+	if err := wait(); err != nil {
 		return nil, f, err
 	}
 	return nil, f, nil
