@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Inventory is what of the platform exists in the cluster: what uninstall
@@ -81,14 +80,12 @@ func TakeInventory(ctx context.Context, k *kube.Client, h *helm.Releaser, p *pla
 				break
 			}
 		}
-		if a.Stateful != nil && len(a.Stateful.PVCSelector) > 0 {
-			list, err := k.Typed.CoreV1().PersistentVolumeClaims(a.TargetNamespace()).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(a.Stateful.PVCSelector).String()})
-			if err != nil {
-				return nil, fmt.Errorf("list PVCs of %s: %w", a.Name, err)
-			}
-			for _, c := range list.Items {
-				inv.PVCs = append(inv.PVCs, c.Namespace+"/"+c.Name)
-			}
+		pvcs, err := actions.AddonPVCs(ctx, k, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range pvcs {
+			inv.PVCs = append(inv.PVCs, c.Namespace+"/"+c.Name)
 		}
 	}
 	for _, r := range p.Releases {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -115,10 +116,8 @@ func (u *Uninstall) Summary() string {
 	var order []string
 	for l := len(p.Graph.Levels) - 1; l >= 0; l-- {
 		for _, a := range p.Graph.Levels[l] {
-			for _, have := range inv.Addons {
-				if have == a {
-					order = append(order, a)
-				}
+			if slices.Contains(inv.Addons, a) {
+				order = append(order, a)
 			}
 		}
 	}

@@ -67,7 +67,13 @@ func AWSSecrets(cfg *config.Config, red *redact.Redactor) ([]aws.Secret, error) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, aws.Secret{Name: s.Name, Value: doc, Tags: cfg.Tags, KMSKeyID: cfg.Secrets.KMSKeyID})
+		out = append(out, AWSSecret(cfg, s.Name, doc))
 	}
 	return out, nil
+}
+
+// AWSSecret is one platform secret as Secrets Manager gets it: its JSON
+// document with config.yaml's tags and KMS key.
+func AWSSecret(cfg *config.Config, name, doc string) aws.Secret {
+	return aws.Secret{Name: name, Value: doc, Tags: cfg.Tags, KMSKeyID: cfg.Secrets.KMSKeyID}
 }

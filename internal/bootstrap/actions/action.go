@@ -104,10 +104,9 @@ func (ac *Context) WithTimeout(d time.Duration) (context.Context, context.Cancel
 
 // AWSSecrets are the platform secrets as Secrets Manager gets them.
 func (ac *Context) AWSSecrets() []aws.Secret {
-	cfg := ac.Plan.Config
 	out := make([]aws.Secret, 0, len(ac.Secrets))
 	for _, s := range ac.Secrets {
-		out = append(out, aws.Secret{Name: s.Name, Value: s.JSON, Tags: cfg.Tags, KMSKeyID: cfg.Secrets.KMSKeyID})
+		out = append(out, plan.AWSSecret(ac.Plan.Config, s.Name, s.JSON))
 	}
 	return out
 }

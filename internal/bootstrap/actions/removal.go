@@ -8,10 +8,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Owner is fleetup's ownership label: uninstall deletes only objects that
@@ -85,6 +88,19 @@ func (ac *Context) Delete(ctx context.Context, obj *unstructured.Unstructured, p
 	}
 	ac.Changed = true
 	return true, ac.Kube.WaitGone(ctx, obj)
+}
+
+// AddonPVCs lists the PVCs the catalog declares for an addon
+// (stateful.pvcSelector in its namespace); none when it declares none.
+func AddonPVCs(ctx context.Context, k *kube.Client, a *catalog.Addon) ([]corev1.PersistentVolumeClaim, error) {
+	if a.Stateful == nil || len(a.Stateful.PVCSelector) == 0 {
+		return nil, nil
+	}
+	list, err := k.Typed.CoreV1().PersistentVolumeClaims(a.TargetNamespace()).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(a.Stateful.PVCSelector).String()})
+	if err != nil {
+		return nil, fmt.Errorf("list PVCs of %s: %w", a.Name, err)
+	}
+	return list.Items, nil
 }
 
 // ApplicationSetOf is the ApplicationSet the plan applies for an addon;

@@ -17,7 +17,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // ResourcesFinalizer makes Argo CD delete an Application's resources
@@ -121,16 +120,15 @@ func removeAddon(ac *actions.Context, name string) (bool, error) {
 // removePVCs deletes the PVCs the catalog declares for the addon (Argo CD
 // does not delete a StatefulSet's claims), unless --keep-pvcs.
 func removePVCs(ctx context.Context, ac *actions.Context, name string) (int, error) {
-	a := ac.Plan.Catalog.Get(name)
-	if a.Stateful == nil || len(a.Stateful.PVCSelector) == 0 || ac.Removal.KeepPVCs {
+	if ac.Removal.KeepPVCs {
 		return 0, nil
 	}
-	ns := a.TargetNamespace()
-	list, err := ac.Kube.Typed.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(a.Stateful.PVCSelector).String()})
+	pvcs, err := actions.AddonPVCs(ctx, ac.Kube, ac.Plan.Catalog.Get(name))
 	if err != nil {
-		return 0, fmt.Errorf("list PVCs of %s: %w", name, err)
+		return 0, err
 	}
-	for _, pvc := range list.Items {
+	for _, pvc := range pvcs {
+		ns := pvc.Namespace
 		ref := actions.Ref("v1", "PersistentVolumeClaim", ns, pvc.Name)
 		if err := ac.Kube.Typed.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, pvc.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pvc.UID}}); err != nil {
 			return 0, fmt.Errorf("delete %s: %w", kube.Describe(ref), err)
@@ -139,6 +137,6 @@ func removePVCs(ctx context.Context, ac *actions.Context, name string) (int, err
 			return 0, err
 		}
 	}
-	ac.Removal.Count("PVCs", len(list.Items))
-	return len(list.Items), nil
+	ac.Removal.Count("PVCs", len(pvcs))
+	return len(pvcs), nil
 }
