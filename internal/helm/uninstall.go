@@ -54,7 +54,7 @@ func (r *Releaser) Get(ctx context.Context, name, namespace string) (*ReleaseInf
 	if rel.Chart != nil && rel.Chart.Metadata != nil {
 		info.Chart, info.Version = rel.Chart.Metadata.Name, rel.Chart.Metadata.Version
 	}
-	for _, doc := range fkube.SplitYAML(rel.Manifest) {
+	for _, doc := range fkube.SplitDocuments(rel.Manifest) {
 		if m := crdName(doc); m != "" {
 			info.CRDs = append(info.CRDs, m)
 		}
@@ -105,7 +105,7 @@ func (r *Releaser) Uninstall(ctx context.Context, name, namespace string, o Unin
 // Helm's uninstall does not delete them. Rewriting the record is safe to
 // repeat: a second pass finds nothing to drop.
 func dropCRDs(cfg *action.Configuration, rel *releasev1.Release) error {
-	docs := fkube.SplitYAML(rel.Manifest)
+	docs := fkube.SplitDocuments(rel.Manifest)
 	kept := docs[:0]
 	for _, d := range docs {
 		if crdName(d) == "" {

@@ -54,7 +54,7 @@ func (c *Client) ApplyAll(ctx context.Context, objs []*unstructured.Unstructured
 // empty documents and expanding List kinds.
 func DecodeYAML(data []byte) ([]*unstructured.Unstructured, error) {
 	var out []*unstructured.Unstructured
-	for i, doc := range SplitYAML(string(data)) {
+	for i, doc := range SplitDocuments(string(data)) {
 		var m map[string]any
 		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
 			return nil, fmt.Errorf("document %d: %w", i+1, err)
@@ -80,8 +80,8 @@ func DecodeYAML(data []byte) ([]*unstructured.Unstructured, error) {
 	return out, nil
 }
 
-// SplitYAML splits at document separators: lines that are "---" alone.
-func SplitYAML(s string) []string {
+// SplitDocuments splits at document separators: lines that are "---" alone.
+func SplitDocuments(s string) []string {
 	var docs []string
 	var cur strings.Builder
 	for _, line := range strings.SplitAfter(s, "\n") {

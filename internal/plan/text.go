@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
 
@@ -193,10 +195,7 @@ func fileName(m helm.Manifest) string {
 }
 
 func describe(m helm.Manifest) string {
-	if m.Namespace != "" {
-		return fmt.Sprintf("%s %s/%s", m.Kind, m.Namespace, m.Name)
-	}
-	return fmt.Sprintf("%s %s", m.Kind, m.Name)
+	return kube.Describe(&unstructured.Unstructured{Object: m.Object})
 }
 
 func indent(s, prefix string) string {
