@@ -54,6 +54,13 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured) (*un
 func (c *Client) ApplyAs(ctx context.Context, obj *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
 	obj = obj.DeepCopy()
 	stringDataToData(obj)
+	if obj.GetKind() == "Namespace" && obj.GetAPIVersion() == "v1" {
+		// An uninstall just before may have left it terminating, and
+		// nothing can be created in it until it is gone.
+		if err := c.WaitNotTerminating(ctx, obj); err != nil {
+			return nil, fmt.Errorf("apply %s: %w", Describe(obj), err)
+		}
+	}
 	ri, _, err := c.Resource(obj)
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", Describe(obj), err)

@@ -67,10 +67,6 @@ func (p *Progress) Begin(ctx context.Context, planHash string) error {
 		"apiVersion": "v1", "kind": "Namespace",
 		"metadata": map[string]any{"name": p.Namespace, "labels": plan.ManagedLabels(nil)},
 	}}
-	// An uninstall just before may have left it terminating.
-	if err := p.kube.WaitNotTerminating(ctx, ns); err != nil {
-		return fmt.Errorf("record install progress: %w", err)
-	}
 	if _, err := p.kube.Apply(ctx, ns); err != nil {
 		return fmt.Errorf("record install progress: %w", err)
 	}

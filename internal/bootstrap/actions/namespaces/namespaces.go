@@ -23,13 +23,13 @@ func (Action) Name() string { return "namespaces" }
 func (Action) Execute(ac *actions.Context) error {
 	var created, ours, foreign int
 	for _, name := range ac.Plan.Namespaces {
+		// One left terminating by an uninstall just before is waited for,
+		// then created again.
+		if err := ac.Kube.WaitNotTerminating(ac.Ctx, actions.Ref("v1", "Namespace", "", name)); err != nil {
+			return fmt.Errorf("namespaces: %w", err)
+		}
 		cur, err := ac.Kube.Typed.CoreV1().Namespaces().Get(ac.Ctx, name, metav1.GetOptions{})
 		switch {
-		case err == nil && cur.DeletionTimestamp != nil:
-			// Left terminating by an uninstall just before: wait, then create.
-			if err := ac.Kube.WaitGone(ac.Ctx, actions.Ref("v1", "Namespace", "", name)); err != nil {
-				return fmt.Errorf("namespaces: %s is being deleted: %w", name, err)
-			}
 		case err == nil:
 			if cur.Labels[actions.Owner.Key] == actions.Owner.Value {
 				ours++

@@ -34,14 +34,7 @@ func (Action) Execute(ac *actions.Context) error {
 		if m.Kind == "ClusterSecretStore" {
 			continue
 		}
-		obj := &unstructured.Unstructured{Object: m.Object}
-		if m.Kind == "Namespace" {
-			// An uninstall just before may have left it terminating.
-			if err := ac.Kube.WaitNotTerminating(ac.Ctx, obj); err != nil {
-				return fmt.Errorf("secrets: %w", err)
-			}
-		}
-		ch, err := ac.Kube.ApplyChange(ac.Ctx, obj)
+		ch, err := ac.Kube.ApplyChange(ac.Ctx, &unstructured.Unstructured{Object: m.Object})
 		if err != nil {
 			return fmt.Errorf("secrets: %w", err)
 		}
