@@ -1,6 +1,7 @@
-// Package bootstrap runs fleetup's install pipeline: the steps of
-// internal/bootstrap/actions, in order, recording progress in the cluster so
-// a rerun (from any machine) converges.
+// Package bootstrap runs fleetup's install and uninstall pipelines: the
+// steps of internal/bootstrap/actions, in order, each given its settings
+// when it is made and an immutable Env when it runs; install records its
+// progress in the cluster so a rerun (from any machine) converges.
 package bootstrap
 
 import (
@@ -25,7 +26,9 @@ import (
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/record"
 	"github.com/fleetup/fleetup/internal/redact"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/secrets"
 )
 
@@ -38,41 +41,59 @@ type Install struct {
 	Kube   *kube.Client
 	AWS    *aws.Clients
 	Helm   *helm.Releaser
-	Report actions.Reporter
+	Report report.Reporter
 	// Approve asks the user with the summary; nil means approved (--yes).
 	Approve  func(summary string) (bool, error)
 	Redactor *redact.Redactor
 
-	ac *actions.Context
+	secrets   []actions.SecretValue
+	preflight *preflight.Report
 }
 
-// Steps after preflight and approval, in order.
-func steps() []actions.Action {
+// InstallSteps are install's steps after preflight and approval, in order:
+// the one list that install runs, plan prints and views show.
+func InstallSteps() []actions.Action {
 	return []actions.Action{
-		namespaces.Action{},
-		secretsaction.Action{},
-		helmrelease.Action{Chart: plan.ArgoCDChart},
-		helmrelease.Action{Chart: plan.ExternalSecretsChart},
-		manifests.Action{},
-		appsets.Action{},
-		addons.Action{},
-		handoff.Action{},
+		namespaces.New(),
+		secretsaction.New(),
+		helmrelease.New(plan.ArgoCDChart, "Argo CD"),
+		helmrelease.New(plan.ExternalSecretsChart, "External Secrets"),
+		manifests.New(),
+		appsets.New(),
+		addons.New(nil),
+		handoff.New(),
 	}
+}
+
+// approvalStep is shown in the plan between preflight and the changes.
+const approvalStep = "approval"
+
+// DescribeInstall lists install's steps with what each will do with p.
+func DescribeInstall(p *plan.Plan) []plan.Step {
+	pre := preflight.New()
+	steps := []plan.Step{
+		{Name: pre.Name(), Description: pre.Describe(p)},
+		{Name: approvalStep, Description: "show this plan and ask (skipped with --yes)"},
+	}
+	for _, s := range InstallSteps() {
+		steps = append(steps, plan.Step{Name: s.Name(), Description: s.Describe(p)})
+	}
+	return steps
+}
+
+// StepNames lists the pipeline's steps in order, for views.
+func StepNames() []string {
+	names := []string{preflight.New().Name()}
+	for _, s := range InstallSteps() {
+		names = append(names, s.Name())
+	}
+	return names
 }
 
 // Result is what a finished run did.
 type Result struct {
 	// Changed is false when the platform was already installed and healthy.
 	Changed bool
-}
-
-// StepNames lists the pipeline's steps in order, for views.
-func StepNames() []string {
-	names := []string{preflight.Action{}.Name()}
-	for _, s := range steps() {
-		names = append(names, s.Name())
-	}
-	return names
 }
 
 // Run is Prepare then Execute.
@@ -90,19 +111,27 @@ func (i *Install) Prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	i.ac = &actions.Context{Ctx: ctx, Plan: i.Plan, Kube: i.Kube, AWS: i.AWS, Helm: i.Helm, Report: i.Report}
+	i.secrets = nil
 	for _, v := range values {
 		doc, err := v.JSON()
 		if err != nil {
 			return err
 		}
-		i.ac.Secrets = append(i.ac.Secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value), JSON: doc})
+		i.secrets = append(i.secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value), JSON: doc})
 	}
-	if err := i.step(i.ac, preflight.Action{}); err != nil {
+	env := i.env()
+	pre := preflight.New()
+	var rep preflight.Report
+	if _, err := reported(env, pre.Name(), i.Redactor, "install", func() (actions.Outcome, error) {
+		var err error
+		rep, err = pre.Check(ctx, env)
+		return actions.Outcome{Summary: rep.Summary}, err
+	}); err != nil {
 		return err
 	}
+	i.preflight = &rep
 	if i.Approve != nil {
-		ok, err := i.Approve(Summary(i.Plan, i.Kube))
+		ok, err := i.Approve(Summary(i.Plan, i.Kube, rep.Live))
 		if err != nil {
 			return err
 		}
@@ -113,15 +142,27 @@ func (i *Install) Prepare(ctx context.Context) error {
 	return nil
 }
 
+// Preflight is what preflight found, once Prepare ran (views that start
+// after it show it as done).
+func (i *Install) Preflight() (name, summary string) {
+	if i.preflight == nil {
+		return preflight.New().Name(), ""
+	}
+	return preflight.New().Name(), i.preflight.Summary
+}
+
+func (i *Install) env() *actions.Env {
+	return &actions.Env{Plan: i.Plan, Kube: i.Kube, AWS: i.AWS, Helm: i.Helm, Report: i.Report, Secrets: i.secrets}
+}
+
 // Execute runs the steps that change the cluster, after Prepare. The
 // reporter may be swapped in between (the terminal view starts here).
 func (i *Install) Execute(ctx context.Context) (Result, error) {
-	ac := i.ac
-	if ac == nil {
+	if i.preflight == nil {
 		return Result{}, errors.New("install: Execute before Prepare")
 	}
-	ac.Ctx, ac.Report = ctx, i.Report
-	progress, err := actions.LoadProgress(ctx, i.Kube, i.Plan.Config.ClusterName)
+	env := i.env()
+	progress, err := record.Load(ctx, i.Kube, i.Plan.Config.ClusterName)
 	if err != nil {
 		return Result{}, err
 	}
@@ -129,41 +170,50 @@ func (i *Install) Execute(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	steps := InstallSteps()
 	if progress.PlanHash == hash && len(progress.Done) > 0 {
-		i.Report.Step("resume", actions.StepRunning, "a previous run of this plan finished "+strings.Join(doneSteps(progress), ", ")+"; every step is checked again and converges")
+		env.Report.Step("resume", report.StepRunning, "a previous run of this plan finished "+strings.Join(doneSteps(steps, progress), ", ")+"; every step is checked again and converges")
 	}
 	if err := progress.Begin(ctx, hash); err != nil {
 		return Result{}, err
 	}
-	ac.Progress = progress
-	for _, s := range steps() {
-		if err := i.step(ac, s); err != nil {
+	var res Result
+	for _, s := range steps {
+		out, err := runStep(ctx, env, s, i.Redactor, "install")
+		res.Changed = res.Changed || out.Changed
+		if err != nil {
 			if ctx.Err() != nil {
-				return Result{Changed: ac.Changed}, &Interrupted{Step: s.Name(), Done: doneSteps(progress), Cause: context.Cause(ctx)}
+				return res, &Interrupted{Step: s.Name(), Done: doneSteps(steps, progress), Cause: context.Cause(ctx)}
 			}
-			return Result{Changed: ac.Changed}, err
+			return res, err
 		}
 		if err := progress.MarkDone(ctx, s.Name()); err != nil {
-			return Result{Changed: ac.Changed}, err
+			return res, err
 		}
 	}
-	return Result{Changed: ac.Changed}, nil
-}
-
-func (i *Install) step(ac *actions.Context, s actions.Action) error {
-	return runStep(ac, s, i.Redactor, "install")
+	return res, nil
 }
 
 // runStep runs one step, reporting its start and its end.
-func runStep(ac *actions.Context, s actions.Action, red *redact.Redactor, pipeline string) error {
-	ac.Report.Step(s.Name(), actions.StepRunning, "")
-	ac.Summary = ""
-	if err := s.Execute(ac); err != nil {
-		ac.Report.Step(s.Name(), actions.StepFailed, red.String(err.Error()))
-		return &StepError{Pipeline: pipeline, Step: s.Name(), Err: err}
+func runStep(ctx context.Context, env *actions.Env, s actions.Action, red *redact.Redactor, pipeline string) (actions.Outcome, error) {
+	return reported(env, s.Name(), red, pipeline, func() (actions.Outcome, error) { return s.Run(ctx, env) })
+}
+
+// reported runs fn as the step name, reporting its start and its end; a
+// failure's message is redacted.
+func reported(env *actions.Env, name string, red *redact.Redactor, pipeline string, fn func() (actions.Outcome, error)) (actions.Outcome, error) {
+	env.Report.Step(name, report.StepRunning, "")
+	out, err := fn()
+	if err != nil {
+		env.Report.Step(name, report.StepFailed, red.String(err.Error()))
+		return out, &StepError{Pipeline: pipeline, Step: name, Err: err}
 	}
-	ac.Report.Step(s.Name(), actions.StepDone, ac.Summary)
-	return nil
+	state := report.StepDone
+	if out.Skipped {
+		state = report.StepSkipped
+	}
+	env.Report.Step(name, state, out.Summary)
+	return out, nil
 }
 
 // StepError is a failed step.
@@ -198,9 +248,9 @@ func (e *Interrupted) Error() string {
 
 func (e *Interrupted) Unwrap() error { return e.Cause }
 
-func doneSteps(p *actions.Progress) []string {
+func doneSteps(steps []actions.Action, p *record.Progress) []string {
 	var out []string
-	for _, s := range steps() {
+	for _, s := range steps {
 		if p.Done[s.Name()] {
 			out = append(out, s.Name())
 		}
@@ -219,8 +269,9 @@ func planHash(p *plan.Plan) (string, error) {
 	return hex.EncodeToString(sum[:8]), nil
 }
 
-// Summary is what the approval prompt shows.
-func Summary(p *plan.Plan, k *kube.Client) string {
+// Summary is what the approval prompt shows, with AWS's answers.
+func Summary(p *plan.Plan, k *kube.Client, live plan.Live) string {
+	p = p.WithLive(live)
 	var b strings.Builder
 	fmt.Fprintf(&b, "fleetup will install the platform:\n")
 	fmt.Fprintf(&b, "  cluster:    %s (%s, target %s)\n", p.Config.ClusterName, k.Config.Host, p.Target.Kind)

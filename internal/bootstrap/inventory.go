@@ -11,6 +11,7 @@ import (
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/record"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -135,7 +136,7 @@ func TakeInventory(ctx context.Context, k *kube.Client, h *helm.Releaser, p *pla
 			}
 		}
 	}
-	progress, err := actions.LoadProgress(ctx, k, p.Config.ClusterName)
+	progress, err := record.Load(ctx, k, p.Config.ClusterName)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func TestOutside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Build(cfg, cat, &redact.Redactor{})
+	p, err := plan.Build(cfg, cat, &redact.Redactor{}, bootstrap.DescribeInstall)
 	if err != nil {
 		t.Fatal(err)
 	}

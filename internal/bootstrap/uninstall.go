@@ -20,7 +20,9 @@ import (
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/record"
 	"github.com/fleetup/fleetup/internal/redact"
+	"github.com/fleetup/fleetup/internal/report"
 )
 
 // ErrNothingToRemove is returned by Prepare on a cluster without the
@@ -35,36 +37,35 @@ type Uninstall struct {
 	Plan     *plan.Plan
 	Kube     *kube.Client
 	Helm     *helm.Releaser
-	Report   actions.Reporter
+	Report   report.Reporter
 	Options  actions.RemoveOptions
 	Approve  func(summary string) (bool, error)
 	Redactor *redact.Redactor
 
 	inv *Inventory
-	ac  *actions.Context
 }
 
-// UninstallSteps are the removal steps, in order: addons in reverse
+// UninstallSteps are the removal steps for o, in order: addons in reverse
 // dependency order while Argo CD still runs, then Argo CD and External
 // Secrets let go of themselves, then what fleetup applied, custom
 // resources while their controllers still run, the Helm releases, CRDs,
 // and namespaces last.
-func uninstallSteps() []actions.Action {
+func UninstallSteps(o actions.RemoveOptions) []actions.Action {
 	return []actions.Action{
-		removeaddons.Action{},
-		detach.Action{},
-		removeobjects.Action{},
-		purgecrs.Action{},
-		removereleases.Action{},
-		purgecrds.Action{},
-		removenamespaces.Action{},
+		removeaddons.New(o),
+		detach.New(),
+		removeobjects.New(),
+		purgecrs.New(o),
+		removereleases.New(o),
+		purgecrds.New(o),
+		removenamespaces.New(o),
 	}
 }
 
 // UninstallStepNames lists the removal steps, for views.
 func UninstallStepNames() []string {
 	var names []string
-	for _, s := range uninstallSteps() {
+	for _, s := range UninstallSteps(actions.RemoveOptions{}) {
 		names = append(names, s.Name())
 	}
 	return names
@@ -145,19 +146,21 @@ func (u *Uninstall) Execute(ctx context.Context) (UninstallResult, error) {
 	if u.inv == nil {
 		return UninstallResult{}, errors.New("uninstall: Execute before Prepare")
 	}
-	progress, err := actions.LoadProgress(ctx, u.Kube, u.Plan.Config.ClusterName)
+	progress, err := record.Load(ctx, u.Kube, u.Plan.Config.ClusterName)
 	if err != nil {
 		return UninstallResult{}, err
 	}
 	if err := progress.BeginUninstall(ctx); err != nil {
 		return UninstallResult{}, err
 	}
-	rm := &actions.Removal{RemoveOptions: u.Options}
-	ac := &actions.Context{Ctx: ctx, Plan: u.Plan, Kube: u.Kube, Helm: u.Helm, Report: u.Report, Progress: progress, Removal: rm}
+	env := &actions.Env{Plan: u.Plan, Kube: u.Kube, Helm: u.Helm, Report: u.Report}
+	var found actions.Findings
 	var done []string
-	for _, s := range uninstallSteps() {
-		if err := runStep(ac, s, u.Redactor, "uninstall"); err != nil {
-			res := u.result(rm)
+	for _, s := range UninstallSteps(u.Options) {
+		out, err := runStep(ctx, env, s, u.Redactor, "uninstall")
+		found.Add(out.Findings)
+		if err != nil {
+			res := u.result(found)
 			if ctx.Err() != nil {
 				return res, &Interrupted{Command: "uninstall", Step: s.Name(), Done: done, Cause: context.Cause(ctx)}
 			}
@@ -165,17 +168,17 @@ func (u *Uninstall) Execute(ctx context.Context) (UninstallResult, error) {
 		}
 		done = append(done, s.Name())
 	}
-	res := u.result(rm)
-	if len(rm.Stuck) > 0 {
-		return res, &StuckError{Stuck: rm.Stuck}
+	res := u.result(found)
+	if len(found.Stuck) > 0 {
+		return res, &StuckError{Stuck: found.Stuck}
 	}
 	return res, nil
 }
 
-func (u *Uninstall) result(rm *actions.Removal) UninstallResult {
-	foreign := append([]string{}, rm.Foreign...)
+func (u *Uninstall) result(f actions.Findings) UninstallResult {
+	foreign := append([]string{}, f.Foreign...)
 	sort.Strings(foreign)
-	return UninstallResult{Removed: rm.Removed, Foreign: foreign, Stuck: rm.Stuck, ForcedOff: rm.ForcedOff, Outside: Outside(u.Plan, u.inv, u.Options)}
+	return UninstallResult{Removed: f.Removed, Foreign: foreign, Stuck: f.Stuck, ForcedOff: f.ForcedOff, Outside: Outside(u.Plan, u.inv, u.Options)}
 }
 
 // StuckError says which objects finalizers kept, and how to go on.

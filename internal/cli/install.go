@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/bootstrap"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
 )
@@ -41,13 +41,13 @@ func (in *Install) Run(ctx context.Context) error {
 	if !g.Yes && !in.terminal() {
 		return Usage(errors.New("no terminal to ask for approval: pass --yes to install without asking (nothing was changed)"))
 	}
-	pl, err := Load(ctx, g)
+	var overrides []config.Override
+	if in.Strategy != "" {
+		overrides = append(overrides, config.WithStrategy(config.Strategy(in.Strategy)))
+	}
+	pl, err := LoadWith(ctx, g, overrides...)
 	if err != nil {
 		return err
-	}
-	if in.Strategy != "" {
-		pl.Config.Strategy = config.Strategy(in.Strategy)
-		pl.Strategy = in.Strategy
 	}
 	ctx, cancel := deadline(ctx, "install", pl.Config.Timeouts.Install.D(), in.Timeout)
 	defer cancel()
@@ -72,7 +72,7 @@ func (in *Install) Run(ctx context.Context) error {
 		Kube:     kc,
 		AWS:      conn.AWS,
 		Helm:     helmFor(kc),
-		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
+		Report:   &report.LineReporter{W: out, JSON: g.LogFormat == "json"},
 		Redactor: &g.Redactor,
 	}
 	if !g.Yes {
@@ -111,7 +111,10 @@ func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install,
 	var res bootstrap.Result
 	err := withView(ctx, in.Global, func(cancel func()) *tui.Model {
 		return tui.New("fleetup install "+cluster, bootstrap.StepNames(), levels, cancel)
-	}, func(ctx context.Context, r actions.Reporter) error {
+	}, func(ctx context.Context, r report.Reporter) error {
+		// Preflight ran before the view started: show it done.
+		name, summary := inst.Preflight()
+		r.Step(name, report.StepDone, summary)
 		inst.Report = r
 		var err error
 		res, err = inst.Execute(ctx)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -25,10 +26,20 @@ func Load(ctx context.Context, g *Global) (*plan.Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return LoadWith(ctx, g)
+}
+
+// LoadWith is Load with more config overrides (install's --strategy), so
+// that the plan is built once from the final config and never changed.
+func LoadWith(ctx context.Context, g *Global, extra ...config.Override) (*plan.Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var overrides []config.Override
 	if g.Target != "" {
 		overrides = append(overrides, config.WithTarget(config.Target(g.Target)))
 	}
+	overrides = append(overrides, extra...)
 	cfg, err := config.Load(g.ConfigFile, overrides...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, Usage(fmt.Errorf("no config file at %s: pass --config, or copy the example config.yaml from the fleetup repository", g.ConfigFile))
@@ -40,7 +51,7 @@ func Load(ctx context.Context, g *Global) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plan.Build(cfg, cat, &g.Redactor)
+	return plan.Build(cfg, cat, &g.Redactor, bootstrap.DescribeInstall)
 }
 
 // Run prints the plan.
@@ -51,7 +62,7 @@ func (p *Plan) Run(ctx context.Context) error {
 		return err
 	}
 	if p.Live {
-		if err := askAWS(ctx, g, pl); err != nil {
+		if pl, err = askAWS(ctx, g, pl); err != nil {
 			return err
 		}
 	}
@@ -73,22 +84,23 @@ func (p *Plan) Run(ctx context.Context) error {
 	return nil
 }
 
-// askAWS completes the plan from AWS when the config uses it.
-func askAWS(ctx context.Context, g *Global, pl *plan.Plan) error {
+// askAWS returns the plan as AWS completes it, when the config uses AWS.
+func askAWS(ctx context.Context, g *Global, pl *plan.Plan) (*plan.Plan, error) {
 	if !NeedsAWS(pl.Config) {
 		fmt.Fprintln(g.Stderr, "--live: this config uses no AWS (target "+string(pl.Config.Target)+", backend "+string(pl.Config.Secrets.Backend)+"); nothing to ask")
-		return nil
+		return pl, nil
 	}
 	a, err := g.AWS(ctx, pl.Config)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want, err := plan.AWSSecrets(pl.Config, &g.Redactor)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if problems := pl.AskAWS(ctx, a, want); len(problems) > 0 {
-		return fmt.Errorf("plan --live:\n  - %s", strings.Join(problems, "\n  - "))
+	live, problems := plan.AskAWS(ctx, pl, a, want)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("plan --live:\n  - %s", strings.Join(problems, "\n  - "))
 	}
-	return nil
+	return pl.WithLive(live), nil
 }

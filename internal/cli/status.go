@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/status"
@@ -79,7 +79,7 @@ func (s *Status) print(w io.Writer, st *status.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEVEL\tADDON\tSTATE\tSYNC\tHEALTH\tOPERATION\tSINCE\tMESSAGE")
 	for _, a := range st.Addons {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Level, a.Name, a.State, dash(a.Sync), dash(a.Health), dash(a.Operation), dash(a.Since), actions.OneLine(a.Message, 120))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Level, a.Name, a.State, dash(a.Sync), dash(a.Health), dash(a.Operation), dash(a.Since), argocd.OneLine(a.Message, 120))
 	}
 	return tw.Flush()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fleetup/fleetup/internal/kind"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/tui"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -75,7 +76,7 @@ func (u *Uninstall) Run(ctx context.Context) error {
 		Plan:     pl,
 		Kube:     kc,
 		Helm:     helmFor(kc),
-		Report:   &bootstrap.LineReporter{W: out, JSON: g.LogFormat == "json"},
+		Report:   &report.LineReporter{W: out, JSON: g.LogFormat == "json"},
 		Redactor: &g.Redactor,
 		Options:  actions.RemoveOptions{KeepPVCs: u.KeepPVCs, PurgeCRDs: u.PurgeCRDs, Force: u.Force, FinalizerTimeout: u.FinalizerTimeout},
 	}
@@ -99,7 +100,7 @@ func (u *Uninstall) Run(ctx context.Context) error {
 	if useView(g, u.IsTerminal) {
 		err = withView(ctx, g, func(cancel func()) *tui.Model {
 			return tui.NewUninstall("fleetup uninstall "+pl.Config.ClusterName, bootstrap.UninstallStepNames(), pl.Graph.Levels, cancel)
-		}, func(ctx context.Context, r actions.Reporter) error {
+		}, func(ctx context.Context, r report.Reporter) error {
 			un.Report = r
 			var err error
 			res, err = un.Execute(ctx)

@@ -7,7 +7,7 @@ import (
 	"os"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/tui"
 	"golang.org/x/term"
 )
@@ -24,7 +24,7 @@ func useView(g *Global, override func() bool) bool {
 
 // withView runs a pipeline under the bubbletea view. Ctrl-C in the view
 // cancels the pipeline, which then says how to resume.
-func withView(ctx context.Context, g *Global, model func(cancel func()) *tui.Model, run func(context.Context, actions.Reporter) error) error {
+func withView(ctx context.Context, g *Global, model func(cancel func()) *tui.Model, run func(context.Context, report.Reporter) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	m := model(func() { cancel(errors.New("interrupted by ctrl+c")) })

@@ -27,6 +27,11 @@ func WithTarget(t Target) Override {
 	}
 }
 
+// WithStrategy overrides strategy (install --strategy).
+func WithStrategy(st Strategy) Override {
+	return func(c *Config) { c.Strategy = st }
+}
+
 // Load reads, decodes, defaults and validates a config file. Every problem
 // is returned at once as decode.Errors; nothing else is touched.
 func Load(path string, overrides ...Override) (*Config, error) {

@@ -185,3 +185,6 @@ func (c Counts) String() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Changed reports whether anything was created or updated.
+func (c Counts) Changed() bool { return c[Created]+c[Updated] > 0 }

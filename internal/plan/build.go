@@ -29,9 +29,14 @@ const (
 	InClusterServer = "https://kubernetes.default.svc"
 )
 
+// Describe lists the steps that carry a plan out, with what each will do.
+// The pipeline owns its steps; the plan only shows them.
+type Describe func(*Plan) []Step
+
 // Build computes the plan for a loaded config and catalog. red receives
-// every secret value read, so callers can mask them in any output.
-func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor) (*Plan, error) {
+// every secret value read, so callers can mask them in any output;
+// describe, when not nil, fills the plan's step list.
+func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, describe Describe) (*Plan, error) {
 	dag, err := cat.Graph()
 	if err != nil {
 		return nil, err
@@ -90,7 +95,9 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor) (*Pla
 	p.ApplicationSets = sets
 	p.Graph = graphOf(cfg, cat)
 	p.Namespaces = addonNamespaces(cfg, cat)
-	p.Steps = steps(p)
+	if describe != nil {
+		p.Steps = describe(p)
+	}
 	return p, nil
 }
 

@@ -170,26 +170,8 @@ func RepoSecrets(cat *catalog.Catalog, namespace string) []helm.Manifest {
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 
-func steps(p *Plan) []Step {
-	gate := "switch each addon on (label enable_<addon> on the hub cluster secret) once its dependencies are healthy, and wait for all"
-	if p.Strategy == string(config.StrategyParallel) {
-		gate = "switch every addon on at once and wait for all"
-	}
-	return []Step{
-		{"preflight", "check config, cluster identity and version, required APIs, repository access and name conflicts; change nothing if any fails"},
-		{"approval", "show this plan and ask (skipped with --yes)"},
-		{"namespaces", "create the addons' namespaces that do not exist yet (" + strings.Join(p.Namespaces, ", ") + "), labelled as fleetup's"},
-		{"secrets", "write " + count(len(p.Secrets.Items), "secret") + " to " + p.Secrets.Backend + " and the ClusterSecretStore that reads them"},
-		{"argo-cd", "Helm install or upgrade of Argo CD, wait for its workloads"},
-		{"external-secrets", "Helm install or upgrade of External Secrets, wait for its workloads"},
-		{"bootstrap", "apply " + count(len(p.Bootstrap), "bootstrap object") + " (server-side apply), waiting for CRDs first"},
-		{"applicationsets", "apply the hub cluster secret and " + count(len(p.ApplicationSets), "ApplicationSet")},
-		{"addons", gate + " (strategy " + p.Strategy + ")"},
-		{"hand-off", "confirm Argo CD manages itself and External Secrets from Git"},
-	}
-}
-
-func count(n int, noun string) string {
+// Count is "1 noun" or "n nouns", for step descriptions.
+func Count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -32,7 +32,7 @@ auto_mode: false
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Build(cfg, cat, &redact.Redactor{})
+	p, err := Build(cfg, cat, &redact.Redactor{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func BenchmarkPlan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Build(cfg, cat, &redact.Redactor{}); err != nil {
+		if _, err := Build(cfg, cat, &redact.Redactor{}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/record"
+	"github.com/fleetup/fleetup/internal/report"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -80,7 +82,7 @@ func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
 		}
 	}
 	st = Compose(st, p, switches, apps, installed)
-	progress, err := actions.LoadProgress(ctx, c, p.Config.ClusterName)
+	progress, err := record.Load(ctx, c, p.Config.ClusterName)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -101,9 +103,9 @@ func Uninstalling(st *Status, apps map[string]*unstructured.Unstructured) {
 		obj := apps[a.Application]
 		switch {
 		case obj == nil:
-			a.State, a.Message = string(actions.AddonRemoved), "Application removed"
+			a.State, a.Message = string(report.AddonRemoved), "Application removed"
 		case obj.GetDeletionTimestamp() != nil:
-			a.State, a.Message = string(actions.AddonRemoving), "Argo CD is deleting its resources"
+			a.State, a.Message = string(report.AddonRemoving), "Argo CD is deleting its resources"
 		}
 	}
 }
@@ -112,10 +114,10 @@ func Uninstalling(st *Status, apps map[string]*unstructured.Unstructured) {
 func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[string]*unstructured.Unstructured, installed bool) *Status {
 	g := p.DAG
 	healthy := map[string]bool{}
-	read := map[string]*actions.Application{}
+	read := map[string]*argocd.Application{}
 	for _, n := range g.Nodes() {
-		if obj := apps[actions.ApplicationName(n, p.Config.ClusterName)]; obj != nil {
-			a := actions.ReadApplication(obj)
+		if obj := apps[argocd.ApplicationName(n, p.Config.ClusterName)]; obj != nil {
+			a := argocd.Read(obj)
 			read[n] = &a
 			if a.Healthy() {
 				healthy[n] = true
@@ -126,7 +128,7 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 	anyBad, anyApp := false, false
 	for _, ad := range p.Catalog.Installed() {
 		n := ad.Name
-		a := Addon{Name: n, Level: g.Level(n), Application: actions.ApplicationName(n, p.Config.ClusterName), WaitingOn: []string{}}
+		a := Addon{Name: n, Level: g.Level(n), Application: argocd.ApplicationName(n, p.Config.ClusterName), WaitingOn: []string{}}
 		a.SwitchedOn = switches[ad.LabelName()] == "true"
 		app := read[n]
 		if app != nil {
@@ -136,13 +138,14 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 		}
 		switch {
 		case app != nil:
-			st, msg := app.State()
-			a.State, a.Message = string(st), msg
-			anyBad = anyBad || st == actions.AddonFailed || st == actions.AddonDegraded
+			v := app.Verdict()
+			st := v.State
+			a.State, a.Message = string(st), v.Message
+			anyBad = anyBad || st == report.AddonFailed || st == report.AddonDegraded
 		case a.SwitchedOn:
-			a.State, a.Message = string(actions.AddonStarting), "switched on, no Application yet"
+			a.State, a.Message = string(report.AddonStarting), "switched on, no Application yet"
 		default:
-			a.State = string(actions.AddonWaiting)
+			a.State = string(report.AddonWaiting)
 			if w := waiting[n]; len(w) > 0 {
 				a.WaitingOn = w
 				a.Message = "waiting on " + strings.Join(w, ", ")
@@ -150,7 +153,7 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 				a.Message = "not switched on"
 			}
 		}
-		if w := waiting[n]; a.State != string(actions.AddonHealthy) && len(w) > 0 {
+		if w := waiting[n]; a.State != string(report.AddonHealthy) && len(w) > 0 {
 			a.WaitingOn = w
 		}
 		st.Addons = append(st.Addons, a)

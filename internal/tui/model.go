@@ -11,18 +11,18 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/report"
 )
 
 // StepMsg is a step's state change.
 type StepMsg struct {
 	Name    string
-	State   actions.StepState
+	State   report.StepState
 	Message string
 }
 
 // AddonMsg is an addon's state change.
-type AddonMsg actions.AddonStatus
+type AddonMsg report.AddonStatus
 
 // DoneMsg ends the view with the install's outcome.
 type DoneMsg struct{ Err error }
@@ -36,7 +36,7 @@ type Model struct {
 	Command string
 	// Idle is the state shown for an addon nothing was reported of yet:
 	// waiting during install, installed during uninstall.
-	Idle   actions.AddonState
+	Idle   report.AddonState
 	Title  string
 	Steps  []string   // step names in order
 	Levels [][]string // addon graph levels
@@ -46,7 +46,7 @@ type Model struct {
 	Now func() time.Time
 
 	steps    map[string]StepMsg
-	addons   map[string]actions.AddonStatus
+	addons   map[string]report.AddonStatus
 	start    time.Time
 	stopping bool
 	done     bool
@@ -56,7 +56,7 @@ type Model struct {
 
 // New returns a model for the given steps and addon levels.
 func New(title string, steps []string, levels [][]string, cancel func()) *Model {
-	return &Model{Command: "install", Idle: actions.AddonWaiting, Title: title, Steps: steps, Levels: levels, Cancel: cancel, steps: map[string]StepMsg{}, addons: map[string]actions.AddonStatus{}}
+	return &Model{Command: "install", Idle: report.AddonWaiting, Title: title, Steps: steps, Levels: levels, Cancel: cancel, steps: map[string]StepMsg{}, addons: map[string]report.AddonStatus{}}
 }
 
 // NewUninstall returns a model for uninstall: levels are shown in removal
@@ -93,7 +93,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case StepMsg:
 		m.steps[msg.Name] = msg
 	case AddonMsg:
-		m.addons[msg.Name] = actions.AddonStatus(msg)
+		m.addons[msg.Name] = report.AddonStatus(msg)
 	case DoneMsg:
 		m.done, m.err = true, msg.Err
 		return m, tea.Quit
@@ -123,30 +123,30 @@ var (
 	bold   = lipgloss.NewStyle().Bold(true)
 )
 
-func stepMark(s actions.StepState) string {
+func stepMark(s report.StepState) string {
 	switch s {
-	case actions.StepDone:
+	case report.StepDone:
 		return green.Render("✓")
-	case actions.StepSkipped:
+	case report.StepSkipped:
 		return green.Render("-")
-	case actions.StepFailed:
+	case report.StepFailed:
 		return red.Render("✗")
-	case actions.StepRunning:
+	case report.StepRunning:
 		return yellow.Render("…")
 	}
 	return faint.Render("·")
 }
 
-func addonState(s actions.AddonState) string {
+func addonState(s report.AddonState) string {
 	text := fmt.Sprintf("%-11s", s)
 	switch s {
-	case actions.AddonHealthy, actions.AddonRemoved:
+	case report.AddonHealthy, report.AddonRemoved:
 		return green.Render(text)
-	case actions.AddonFailed:
+	case report.AddonFailed:
 		return red.Render(text)
-	case actions.AddonDegraded, actions.AddonBlocked:
+	case report.AddonDegraded, report.AddonBlocked:
 		return yellow.Render(text)
-	case actions.AddonWaiting, "installed":
+	case report.AddonWaiting, "installed":
 		return faint.Render(text)
 	}
 	return text
@@ -164,7 +164,7 @@ func (m *Model) Render() string {
 	fmt.Fprintf(&b, "%s  %s\n\n", bold.Render(m.Title), faint.Render(elapsed(m.start, now)))
 	for _, name := range m.Steps {
 		s, ok := m.steps[name]
-		state := actions.StepState("")
+		state := report.StepState("")
 		if ok {
 			state = s.State
 		}
@@ -185,16 +185,16 @@ func (m *Model) Render() string {
 			for _, name := range level {
 				a, ok := m.addons[name]
 				if !ok {
-					a = actions.AddonStatus{Name: name, State: m.Idle}
+					a = report.AddonStatus{Name: name, State: m.Idle}
 				}
 				msg := a.Message
-				if a.State == actions.AddonHealthy || a.State == actions.AddonRemoved {
+				if a.State == report.AddonHealthy || a.State == report.AddonRemoved {
 					msg = ""
 				}
 				t := ""
 				if !a.Started.IsZero() {
 					end := now
-					if a.State == actions.AddonHealthy || a.State == actions.AddonFailed || a.State == actions.AddonRemoved {
+					if a.State == report.AddonHealthy || a.State == report.AddonFailed || a.State == report.AddonRemoved {
 						end = a.Since
 					}
 					t = elapsed(a.Started, end)
@@ -243,10 +243,10 @@ type Reporter struct {
 	Send func(tea.Msg)
 }
 
-// Step implements actions.Reporter.
-func (r Reporter) Step(name string, state actions.StepState, msg string) {
+// Step implements report.Reporter.
+func (r Reporter) Step(name string, state report.StepState, msg string) {
 	r.Send(StepMsg{Name: name, State: state, Message: msg})
 }
 
-// Addon implements actions.Reporter.
-func (r Reporter) Addon(a actions.AddonStatus) { r.Send(AddonMsg(a)) }
+// Addon implements report.Reporter.
+func (r Reporter) Addon(a report.AddonStatus) { r.Send(AddonMsg(a)) }

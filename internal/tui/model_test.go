@@ -8,7 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/report"
 )
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
@@ -30,10 +30,10 @@ func TestViewFollowsMessages(t *testing.T) {
 		}
 	}
 	send := func(msg tea.Msg) { m.Update(msg) }
-	send(StepMsg{Name: "preflight", State: actions.StepDone, Message: "Kubernetes v1.34.4"})
-	send(StepMsg{Name: "argo-cd", State: actions.StepRunning})
-	send(AddonMsg{Name: "envoy-gateway", State: actions.AddonSyncing, Message: "sync OutOfSync, health Missing", Started: clock, Since: clock})
-	send(AddonMsg{Name: "cert-manager", State: actions.AddonWaiting, Message: "waiting on envoy-gateway", WaitingOn: []string{"envoy-gateway"}})
+	send(StepMsg{Name: "preflight", State: report.StepDone, Message: "Kubernetes v1.34.4"})
+	send(StepMsg{Name: "argo-cd", State: report.StepRunning})
+	send(AddonMsg{Name: "envoy-gateway", State: report.AddonSyncing, Message: "sync OutOfSync, health Missing", Started: clock, Since: clock})
+	send(AddonMsg{Name: "cert-manager", State: report.AddonWaiting, Message: "waiting on envoy-gateway", WaitingOn: []string{"envoy-gateway"}})
 	clock = clock.Add(7 * time.Second)
 	send(TickMsg(clock))
 	v = plain(m)
@@ -42,9 +42,9 @@ func TestViewFollowsMessages(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
-	send(AddonMsg{Name: "envoy-gateway", State: actions.AddonHealthy, Started: clock.Add(-7 * time.Second), Since: clock})
-	send(AddonMsg{Name: "cert-manager", State: actions.AddonFailed, Message: "Degraded for 2m0s", Started: clock, Since: clock})
-	send(AddonMsg{Name: "platform-gateway", State: actions.AddonBlocked, Message: "blocked by cert-manager"})
+	send(AddonMsg{Name: "envoy-gateway", State: report.AddonHealthy, Started: clock.Add(-7 * time.Second), Since: clock})
+	send(AddonMsg{Name: "cert-manager", State: report.AddonFailed, Message: "Degraded for 2m0s", Started: clock, Since: clock})
+	send(AddonMsg{Name: "platform-gateway", State: report.AddonBlocked, Message: "blocked by cert-manager"})
 	v = plain(m)
 	for _, want := range []string{"envoy-gateway              healthy         7s", "cert-manager               failed", "Degraded for 2m0s", "platform-gateway           blocked", "blocked by cert-manager"} {
 		if !strings.Contains(v, want) {
@@ -76,7 +76,7 @@ func TestUninstallView(t *testing.T) {
 	if !strings.Contains(v, "cert-manager               installed") || !strings.Contains(v, "rerun fleetup uninstall to resume") {
 		t.Errorf("initial uninstall view:\n%s", v)
 	}
-	m.Update(AddonMsg{Name: "platform-gateway", State: actions.AddonRemoved, Message: "Application and resources deleted", Started: clock, Since: clock.Add(3 * time.Second)})
+	m.Update(AddonMsg{Name: "platform-gateway", State: report.AddonRemoved, Message: "Application and resources deleted", Started: clock, Since: clock.Add(3 * time.Second)})
 	clock = clock.Add(9 * time.Second)
 	m.Update(TickMsg(clock))
 	if v := plain(m); !strings.Contains(v, "platform-gateway           removed         3s") {

@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -29,18 +31,18 @@ type recorder struct {
 	healthyAt map[string]time.Time
 }
 
-func (r *recorder) Step(name string, state actions.StepState, _ string) {
+func (r *recorder) Step(name string, state report.StepState, _ string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if name == "addons" && state == actions.StepRunning {
+	if name == "addons" && state == report.StepRunning {
 		r.addonsAt = time.Now()
 	}
 }
 
-func (r *recorder) Addon(a actions.AddonStatus) {
+func (r *recorder) Addon(a report.AddonStatus) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if a.State == actions.AddonHealthy {
+	if a.State == report.AddonHealthy {
 		if _, ok := r.healthyAt[a.Name]; !ok {
 			r.healthyAt[a.Name] = time.Now()
 		}
@@ -102,7 +104,7 @@ func installOnce(b *testing.B, strategy string) (time.Duration, []time.Duration)
 				continue
 			}
 			o, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok || !actions.ReadApplication(o).Healthy() {
+			if !ok || !argocd.Read(o).Healthy() {
 				continue
 			}
 			mu.Lock()
@@ -131,7 +133,7 @@ func installOnce(b *testing.B, strategy string) (time.Duration, []time.Duration)
 		if at.After(last) {
 			last = at
 		}
-		if w, ok := seen[actions.ApplicationName(name, p.Cluster)]; ok && !w.After(at) {
+		if w, ok := seen[argocd.ApplicationName(name, p.Cluster)]; ok && !w.After(at) {
 			lat = append(lat, at.Sub(w))
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/awsserver"
 	"github.com/fleetup/fleetup/test/envtest"
@@ -60,12 +60,12 @@ func timeout(t *testing.T, d time.Duration) context.Context {
 func requireHealthy(t *testing.T, p *platform) {
 	t.Helper()
 	for _, a := range diamond {
-		name := actions.ApplicationName(a, p.Cluster)
+		name := argocd.ApplicationName(a, p.Cluster)
 		obj, err := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatalf("Application %s: %v", name, err)
 		}
-		if st := actions.ReadApplication(obj); !st.Healthy() {
+		if st := argocd.Read(obj); !st.Healthy() {
 			t.Errorf("Application %s: %s", name, st.Summary())
 		}
 	}

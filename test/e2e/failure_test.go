@@ -1,13 +1,13 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"errors"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/addons"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/test/envtest"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/test/envtest"
 )
 
@@ -48,7 +49,8 @@ func (e *buildError) Error() string { return "go build fleetup: " + e.err.Error(
 func TestKillAtEachStepThenRerun(t *testing.T) {
 	env.Need(t)
 	bin := fleetupBinary(t)
-	for _, step := range []string{"namespaces", "secrets", "argo-cd", "external-secrets", "bootstrap", "applicationsets", "addons", "hand-off"} {
+	for _, s := range bootstrap.InstallSteps() {
+		step := s.Name()
 		t.Run(step, func(t *testing.T) {
 			// Slow argo-cd pods make the kill land inside Helm's wait.
 			p := newPlatform(t, options{PodAnnotations: map[string]string{"argocd": envtest.ReadyDelayAnnotation + "=4s"}})

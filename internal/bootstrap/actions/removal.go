@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/catalog"
@@ -32,21 +31,6 @@ type RemoveOptions struct {
 	FinalizerTimeout time.Duration
 }
 
-// Removal is what the uninstall steps share: the options, and what they
-// found that the user must hear about at the end.
-type Removal struct {
-	RemoveOptions
-	mu sync.Mutex
-	// Foreign objects of a managed name, left alone.
-	Foreign []string
-	// Stuck are objects whose finalizers blocked their deletion.
-	Stuck []Finalizers
-	// ForcedOff are the finalizers --force removed.
-	ForcedOff []Finalizers
-	// Removed counts what was deleted, by kind of thing.
-	Removed map[string]int
-}
-
 // Finalizers names an object and finalizers on it.
 type Finalizers struct {
 	Object     string   `json:"object"`
@@ -55,27 +39,11 @@ type Finalizers struct {
 
 func (f Finalizers) String() string { return fmt.Sprintf("%s (finalizers %v)", f.Object, f.Finalizers) }
 
-// NoteForeign records an object left alone because it is not fleetup's.
-func (r *Removal) NoteForeign(what string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.Foreign = append(r.Foreign, what)
-}
-
-// Count records n removed things of a kind.
-func (r *Removal) Count(kind string, n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Removed == nil {
-		r.Removed = map[string]int{}
-	}
-	r.Removed[kind] += n
-}
-
-// Delete deletes obj if fleetup owns it and waits until it is gone. It
-// records a foreign object and reports whether anything was deleted.
-func (ac *Context) Delete(ctx context.Context, obj *unstructured.Unstructured, propagation metav1.DeletionPropagation) (bool, error) {
-	res, err := ac.Kube.DeleteOwned(ctx, obj, Owner, propagation)
+// Delete deletes obj if fleetup owns it and waits until it is gone. A
+// foreign object is recorded in t and left alone. It reports whether
+// anything was deleted.
+func (env *Env) Delete(ctx context.Context, t *Tally, obj *unstructured.Unstructured, propagation metav1.DeletionPropagation) (bool, error) {
+	res, err := env.Kube.DeleteOwned(ctx, obj, Owner, propagation)
 	if err != nil {
 		return false, err
 	}
@@ -83,11 +51,11 @@ func (ac *Context) Delete(ctx context.Context, obj *unstructured.Unstructured, p
 	case kube.Absent:
 		return false, nil
 	case kube.Foreign:
-		ac.Removal.NoteForeign(kube.Describe(obj) + ": exists without fleetup's labels")
+		t.Foreign(kube.Describe(obj) + ": exists without fleetup's labels")
 		return false, nil
 	}
-	ac.Changed = true
-	return true, ac.Kube.WaitGone(ctx, obj)
+	t.Changed()
+	return true, env.Kube.WaitGone(ctx, obj)
 }
 
 // AddonPVCs lists the PVCs the catalog declares for an addon

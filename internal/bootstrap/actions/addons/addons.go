@@ -2,19 +2,20 @@
 // graph. With strategy gated an addon's switch (the enable_<addon> label on
 // the hub cluster secret, which its ApplicationSet selects on) is set only
 // once its own dependencies are healthy; with parallel all are set at once.
-// Applications are followed with an informer (watch); deadlines are timers.
+// The decisions are the pure Machine's; this file is the thin loop around
+// it: an informer (watch) on the Applications, a timer for deadlines, and
+// the switch writes.
 package addons
 
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
-	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -28,13 +29,27 @@ import (
 const GateManager = "fleetup-gate"
 
 // Action is the addons step.
-type Action struct {
-	// Now is the clock (tests may replace it); time.Now by default.
-	Now func() time.Time
+type Action struct{ now func() time.Time }
+
+// New makes the step; now is its clock (nil: time.Now).
+func New(now func() time.Time) Action {
+	if now == nil {
+		now = time.Now
+	}
+	return Action{now: now}
 }
 
 // Name implements actions.Action.
 func (Action) Name() string { return "addons" }
+
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	gate := "switch each addon on (label enable_<addon> on the hub cluster secret) once its dependencies are healthy, and wait for all"
+	if p.Strategy == string(config.StrategyParallel) {
+		gate = "switch every addon on at once and wait for all"
+	}
+	return gate + " (strategy " + p.Strategy + ")"
+}
 
 // Failed is the outcome when some addons failed: each with its reason and
 // last condition, and the addons blocked behind them.
@@ -53,7 +68,7 @@ func (f *Failed) Error() string {
 	sort.Strings(names)
 	fmt.Fprintf(&b, "%d addon(s) failed:", len(names))
 	for _, n := range names {
-		fmt.Fprintf(&b, "\n  %s: %s\n    look further: kubectl -n %s describe application %s", n, f.Failed[n], f.Namespace, actions.ApplicationName(n, f.Cluster))
+		fmt.Fprintf(&b, "\n  %s: %s\n    look further: kubectl -n %s describe application %s", n, f.Failed[n], f.Namespace, argocd.ApplicationName(n, f.Cluster))
 	}
 	if len(f.Blocked) > 0 {
 		var bl []string
@@ -66,42 +81,27 @@ func (f *Failed) Error() string {
 	return b.String()
 }
 
-type tracker struct {
-	addon         *catalog.Addon
-	state         actions.AddonState
-	msg           string
-	waitingOn     []string
-	since         time.Time
-	started       time.Time
-	degradedSince time.Time
-	app           *actions.Application
-	obj           *unstructured.Unstructured
+// Rules are the plan's health rules.
+func RulesOf(p *plan.Plan) Rules {
+	cfg := p.Config
+	return Rules{
+		Graph:    p.DAG,
+		Timeout:  func(n string) time.Duration { return p.Catalog.Get(n).Timeout(cfg.Timeouts.Addon.D()) },
+		Grace:    cfg.Timeouts.DegradedGrace.D(),
+		Parallel: cfg.Strategy == config.StrategyParallel,
+	}
 }
 
-// Execute implements actions.Action.
-func (a Action) Execute(ac *actions.Context) error {
-	now := a.Now
-	if now == nil {
-		now = time.Now
-	}
-	p := ac.Plan
-	cfg := p.Config
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
+	p := env.Plan
 	ns := p.ArgoNamespace()
-	g := p.DAG
-	tr := map[string]*tracker{}
-	for _, ad := range p.Catalog.Installed() {
-		tr[ad.Name] = &tracker{addon: ad}
-	}
-
-	enabled, err := currentSwitches(ac, ns)
+	on, err := currentSwitches(ctx, env, ns)
 	if err != nil {
-		return err
+		return out, err
 	}
-	for n := range enabled {
-		if t, ok := tr[n]; ok {
-			t.started = now() // resumed: its timeout counts from now
-		}
-	}
+	m := NewMachine(RulesOf(p), on, a.now())
 
 	changed := make(chan struct{}, 1)
 	notify := func() {
@@ -110,7 +110,9 @@ func (a Action) Execute(ac *actions.Context) error {
 		default:
 		}
 	}
-	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(ac.Kube.Dynamic, 0, ns, func(o *metav1.ListOptions) {
+	// The informer's reflector lists again and resumes its watch by itself
+	// after the API server was unreachable.
+	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(env.Kube.Dynamic, 0, ns, func(o *metav1.ListOptions) {
 		o.LabelSelector = plan.LabelManaged + "=true"
 	})
 	inf := factory.ForResource(kube.Applications).Informer()
@@ -119,212 +121,82 @@ func (a Action) Execute(ac *actions.Context) error {
 		UpdateFunc: func(any, any) { notify() },
 		DeleteFunc: func(any) { notify() },
 	}); err != nil {
-		return err
+		return out, err
 	}
-	ctx, cancel := context.WithCancel(ac.Ctx)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	factory.Start(ctx.Done())
+	defer factory.Shutdown()
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-		return fmt.Errorf("addons: watching Applications: %w", context.Cause(ctx))
+		return out, fmt.Errorf("addons: watching Applications: %w", context.Cause(ctx))
 	}
 	store := inf.GetStore()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		t := now()
-		// Read every Application into its tracker.
-		for n, k := range tr {
-			k.app, k.obj = nil, nil
-			if obj, ok, _ := store.GetByKey(ns + "/" + actions.ApplicationName(n, cfg.ClusterName)); ok {
-				k.obj = obj.(*unstructured.Unstructured)
-				app := actions.ReadApplication(k.obj)
-				k.app = &app
+		apps := map[string]*argocd.Application{}
+		objs := map[string]*unstructured.Unstructured{}
+		for _, n := range p.DAG.Nodes() {
+			if obj, ok, _ := store.GetByKey(ns + "/" + argocd.ApplicationName(n, p.Config.ClusterName)); ok {
+				u := obj.(*unstructured.Unstructured)
+				app := argocd.Read(u)
+				apps[n], objs[n] = &app, u
 			}
 		}
-		healthy, failed := map[string]bool{}, map[string]bool{}
-		for n, k := range tr {
-			switch {
-			case k.state == actions.AddonFailed:
-				failed[n] = true
-			case k.app != nil && k.app.Healthy():
-				healthy[n] = true
+		d := m.Step(a.now(), apps)
+		if len(d.SwitchOn) > 0 {
+			if err := setSwitches(ctx, env, ns, m.On()); err != nil {
+				return out, err
 			}
+			out.Changed = true
 		}
-		// Switch on what may start.
-		var toEnable []string
-		if cfg.Strategy == config.StrategyParallel {
-			toEnable = g.Nodes()
-		} else {
-			toEnable = g.Ready(healthy)
+		failed := map[string]bool{}
+		for _, n := range d.NewlyFailed {
+			failed[n] = true
 		}
-		added := false
-		for _, n := range toEnable {
-			if !enabled[n] && !failed[n] {
-				enabled[n] = true
-				tr[n].started = t
-				added = true
+		for _, r := range d.Reports {
+			if failed[r.Name] {
+				r = m.Explain(r.Name, notReady(notCurrent(ctx, env.Kube, objs[r.Name])))
 			}
+			env.Report.Addon(r)
 		}
-		if added {
-			if err := setSwitches(ac, ns, enabled); err != nil {
-				return err
-			}
-			ac.Changed = true
+		if d.Done {
+			return out, m.Result(ns, p.Config.ClusterName)
 		}
-		// Classify and report.
-		blockedBy := g.BlockedBy(failed)
-		waiting := g.Waiting(healthy)
-		next := time.Time{}
-		done, newFailure := true, false
-		for _, n := range g.Nodes() {
-			k := tr[n]
-			st, msg, deps := a.classify(k, enabled[n], blockedBy[n], waiting[n], cfg, t)
-			if st == actions.AddonFailed && k.state != actions.AddonFailed {
-				newFailure = true
-				msg = withResources(msg, notCurrent(ctx, ac.Kube, k.obj))
-			}
-			if st == actions.AddonDegraded {
-				dl := k.degradedSince.Add(cfg.Timeouts.DegradedGrace.D())
-				if next.IsZero() || dl.Before(next) {
-					next = dl
-				}
-			}
-			if enabled[n] && st != actions.AddonHealthy && st != actions.AddonFailed {
-				dl := k.started.Add(k.addon.Timeout(cfg.Timeouts.Addon.D()))
-				if next.IsZero() || dl.Before(next) {
-					next = dl
-				}
-			}
-			if st != k.state || msg != k.msg || !slices.Equal(deps, k.waitingOn) {
-				if st != k.state {
-					k.since = t
-				}
-				k.state, k.msg, k.waitingOn = st, msg, deps
-				rep := actions.AddonStatus{Name: n, State: st, Message: msg, WaitingOn: deps, Since: k.since, Started: k.started}
-				if k.app != nil {
-					rep.Sync, rep.Health = k.app.Sync, k.app.Health
-				}
-				ac.Report.Addon(rep)
-			}
-			if st != actions.AddonHealthy && st != actions.AddonFailed && st != actions.AddonBlocked {
-				done = false
-			}
-		}
-		if newFailure {
-			continue // its dependants are blocked now: classify again at once
-		}
-		if done {
-			return outcome(tr, ns, cfg.ClusterName)
-		}
-		if !next.IsZero() {
+		if !d.Next.IsZero() {
 			if !timer.Stop() {
 				select {
 				case <-timer.C:
 				default:
 				}
 			}
-			timer.Reset(max(next.Sub(now()), 0))
+			timer.Reset(max(d.Next.Sub(a.now()), 0))
 		}
 		select {
 		case <-ctx.Done():
-			return interrupted(ctx, tr)
+			return out, fmt.Errorf("addons: stopped waiting (%w); not healthy yet: %s", context.Cause(ctx), strings.Join(m.Pending(), ", "))
 		case <-changed:
 		case <-timer.C:
 		}
 	}
 }
 
-// classify decides one addon's state at time t.
-func (a Action) classify(k *tracker, on bool, blockedBy, waitingOn []string, cfg *config.Config, t time.Time) (actions.AddonState, string, []string) {
-	if k.state == actions.AddonFailed {
-		return k.state, k.msg, nil // failure is final for this run
-	}
-	if len(blockedBy) > 0 {
-		return actions.AddonBlocked, "blocked by " + strings.Join(blockedBy, ", "), blockedBy
-	}
-	if !on {
-		return actions.AddonWaiting, "waiting on " + strings.Join(waitingOn, ", "), waitingOn
-	}
-	timeout := k.addon.Timeout(cfg.Timeouts.Addon.D())
-	over := t.Sub(k.started) >= timeout
-	app := k.app
-	if app == nil {
-		if over {
-			return actions.AddonFailed, fmt.Sprintf("no Application %s after %v: is the ApplicationSet generating it? (last condition: none)", k.addon.Name, timeout), nil
-		}
-		return actions.AddonStarting, "switched on, waiting for its Application", nil
-	}
-	st, msg := app.State()
-	switch st {
-	case actions.AddonHealthy:
-		k.degradedSince = time.Time{}
-		return st, "", nil
-	case actions.AddonFailed:
-		return st, msg + " (last condition: " + app.Summary() + ")", nil
-	case actions.AddonDegraded:
-		if k.degradedSince.IsZero() {
-			k.degradedSince = t
-		}
-		if t.Sub(k.degradedSince) >= cfg.Timeouts.DegradedGrace.D() {
-			return actions.AddonFailed, fmt.Sprintf("Degraded for %v (last condition: %s)", cfg.Timeouts.DegradedGrace.D(), app.Summary()), nil
-		}
-		return st, msg, nil
-	}
-	k.degradedSince = time.Time{}
-	if over {
-		return actions.AddonFailed, fmt.Sprintf("not healthy after %v (last condition: %s)", timeout, app.Summary()), nil
-	}
-	return st, msg, nil
-}
-
-func outcome(tr map[string]*tracker, ns, cluster string) error {
-	f := &Failed{Failed: map[string]string{}, Blocked: map[string][]string{}, Namespace: ns, Cluster: cluster}
-	for n, k := range tr {
-		switch k.state {
-		case actions.AddonFailed:
-			f.Failed[n] = k.msg
-		case actions.AddonBlocked:
-			f.Blocked[n] = k.waitingOn
-		}
-	}
-	if len(f.Failed) == 0 {
-		return nil
-	}
-	return f
-}
-
-func interrupted(ctx context.Context, tr map[string]*tracker) error {
-	var pending []string
-	for n, k := range tr {
-		if k.state != actions.AddonHealthy {
-			pending = append(pending, fmt.Sprintf("%s (%s)", n, k.state))
-		}
-	}
-	sort.Strings(pending)
-	return fmt.Errorf("addons: stopped waiting (%w); not healthy yet: %s", context.Cause(ctx), strings.Join(pending, ", "))
-}
-
 func clusterSecret(ns, cluster string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("v1")
-	u.SetKind("Secret")
-	u.SetNamespace(ns)
-	u.SetName(plan.ClusterSecretName(cluster))
-	return u
+	return actions.Ref("v1", "Secret", ns, plan.ClusterSecretName(cluster))
 }
 
 // currentSwitches reads which addons are already on (a resumed run).
-func currentSwitches(ac *actions.Context, ns string) (map[string]bool, error) {
+func currentSwitches(ctx context.Context, env *actions.Env, ns string) (map[string]bool, error) {
 	on := map[string]bool{}
-	cur, err := ac.Kube.Get(ac.Ctx, clusterSecret(ns, ac.Plan.Config.ClusterName))
+	cur, err := env.Kube.Get(ctx, clusterSecret(ns, env.Plan.Config.ClusterName))
 	if err != nil {
 		return nil, fmt.Errorf("addons: read cluster secret: %w", err)
 	}
 	if cur == nil {
 		return on, nil
 	}
-	for _, ad := range ac.Plan.Catalog.Installed() {
+	for _, ad := range env.Plan.Catalog.Installed() {
 		if cur.GetLabels()[ad.LabelName()] == "true" {
 			on[ad.Name] = true
 		}
@@ -334,16 +206,16 @@ func currentSwitches(ac *actions.Context, ns string) (map[string]bool, error) {
 
 // setSwitches applies the enable_<addon> labels of every switched-on addon
 // under the gate field manager.
-func setSwitches(ac *actions.Context, ns string, enabled map[string]bool) error {
-	u := clusterSecret(ns, ac.Plan.Config.ClusterName)
+func setSwitches(ctx context.Context, env *actions.Env, ns string, enabled map[string]bool) error {
+	u := clusterSecret(ns, env.Plan.Config.ClusterName)
 	labels := map[string]string{}
-	for _, ad := range ac.Plan.Catalog.Installed() {
+	for _, ad := range env.Plan.Catalog.Installed() {
 		if enabled[ad.Name] {
 			labels[ad.LabelName()] = "true"
 		}
 	}
 	u.SetLabels(labels)
-	if _, err := ac.Kube.ApplyAs(ac.Ctx, u, GateManager); err != nil {
+	if _, err := env.Kube.ApplyAs(ctx, u, GateManager); err != nil {
 		return fmt.Errorf("addons: switch on: %w", err)
 	}
 	return nil

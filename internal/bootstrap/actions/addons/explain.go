@@ -67,9 +67,10 @@ func notCurrent(ctx context.Context, c *kube.Client, app *unstructured.Unstructu
 	return out
 }
 
-func withResources(msg string, res []string) string {
+// notReady is the detail a failure message gets from notCurrent.
+func notReady(res []string) string {
 	if len(res) == 0 {
-		return msg
+		return ""
 	}
-	return msg + "; not ready: " + strings.Join(res, "; ")
+	return "not ready: " + strings.Join(res, "; ")
 }

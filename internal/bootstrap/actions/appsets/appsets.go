@@ -4,26 +4,37 @@
 package appsets
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/manifests"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Action is the applicationsets step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "applicationsets" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	return "apply the hub cluster secret and " + plan.Count(len(p.ApplicationSets), "ApplicationSet")
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
 	// The enable_<addon> switches belong to the addons step (its own field
 	// manager): applying the secret here must neither set nor clear them.
-	secret := manifests.Labelled(ac.Plan.ClusterSecret.Object)
+	secret := manifests.Labelled(env.Plan.ClusterSecret.Object)
 	labels := secret.GetLabels()
 	for k := range labels {
 		if strings.HasPrefix(k, "enable_") {
@@ -32,23 +43,21 @@ func (Action) Execute(ac *actions.Context) error {
 	}
 	secret.SetLabels(labels)
 	objs := []*unstructured.Unstructured{secret}
-	for _, m := range ac.Plan.RepoSecrets {
+	for _, m := range env.Plan.RepoSecrets {
 		objs = append(objs, manifests.Labelled(m.Object))
 	}
-	for _, m := range ac.Plan.ApplicationSets {
+	for _, m := range env.Plan.ApplicationSets {
 		objs = append(objs, manifests.Labelled(m.Object))
 	}
 	counts := kube.Counts{}
 	for _, o := range objs {
-		ch, err := ac.Kube.ApplyChange(ac.Ctx, o)
+		ch, err := env.Kube.ApplyChange(ctx, o)
 		if err != nil {
-			return fmt.Errorf("applicationsets: %w", err)
+			return out, fmt.Errorf("applicationsets: %w", err)
 		}
 		counts[ch]++
 	}
-	if counts[kube.Created]+counts[kube.Updated] > 0 {
-		ac.Changed = true
-	}
-	ac.Summary = fmt.Sprintf("cluster secret, %d repository secrets, %d ApplicationSets: %s", len(ac.Plan.RepoSecrets), len(ac.Plan.ApplicationSets), counts)
-	return nil
+	out.Changed = counts.Changed()
+	out.Summary = fmt.Sprintf("cluster secret, %d repository secrets, %d ApplicationSets: %s", len(env.Plan.RepoSecrets), len(env.Plan.ApplicationSets), counts)
+	return out, nil
 }

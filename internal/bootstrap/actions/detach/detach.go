@@ -6,53 +6,64 @@
 package detach
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions/removeaddons"
+	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Action is the detach step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "detach" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	p := ac.Plan
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "make Argo CD let go of itself and External Secrets (their Applications deleted, resources kept for Helm)"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
+	p := env.Plan
 	n := 0
 	// Both ApplicationSets first: neither Application may be recreated.
 	for _, r := range p.Releases {
 		if set := actions.ApplicationSetOf(p, r.Addon); set != nil {
-			if _, err := ac.Delete(ac.Ctx, set, metav1.DeletePropagationOrphan); err != nil {
-				return fmt.Errorf("detach %s: %w", r.Addon, err)
+			if _, err := env.Delete(ctx, &t, set, metav1.DeletePropagationOrphan); err != nil {
+				return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 			}
 		}
 	}
 	for _, r := range p.Releases {
 		app := actions.ApplicationRef(p, r.Addon)
-		cur, err := ac.GetApplication(r.Addon)
+		cur, err := env.GetApplication(ctx, r.Addon)
 		if err != nil {
-			return fmt.Errorf("detach %s: %w", r.Addon, err)
+			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 		}
 		if cur == nil {
 			continue
 		}
 		if !actions.Owner.Owns(cur) {
-			ac.Removal.NoteForeign("Application " + app.GetNamespace() + "/" + app.GetName() + ": exists without fleetup's labels")
+			t.Foreign("Application " + app.GetNamespace() + "/" + app.GetName() + ": exists without fleetup's labels")
 			continue
 		}
-		if _, err := ac.Kube.RemoveFinalizers(ac.Ctx, cur, removeaddons.ResourcesFinalizer); err != nil {
-			return fmt.Errorf("detach %s: %w", r.Addon, err)
+		if _, err := env.Kube.RemoveFinalizers(ctx, cur, argocd.ResourcesFinalizer); err != nil {
+			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 		}
-		if _, err := ac.Delete(ac.Ctx, app, metav1.DeletePropagationBackground); err != nil {
-			return fmt.Errorf("detach %s: %w", r.Addon, err)
+		if _, err := env.Delete(ctx, &t, app, metav1.DeletePropagationBackground); err != nil {
+			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 		}
 		n++
-		ac.Report.Addon(actions.AddonStatus{Name: r.Addon, State: actions.AddonRemoving, Message: "Application deleted, resources kept for Helm"})
+		env.Report.Addon(report.AddonStatus{Name: r.Addon, State: report.AddonRemoving, Message: "Application deleted, resources kept for Helm"})
 	}
-	ac.Summary = fmt.Sprintf("%d Applications detached; Helm removes what they managed", n)
-	return nil
+	return t.Outcome(fmt.Sprintf("%d Applications detached; Helm removes what they managed", n)), nil
 }

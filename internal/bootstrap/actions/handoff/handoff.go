@@ -3,8 +3,10 @@
 package handoff
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/plan"
 )
@@ -12,28 +14,37 @@ import (
 // Action is the hand-off step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "hand-off" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	p := ac.Plan
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "confirm Argo CD manages itself and External Secrets from Git"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
+	p := env.Plan
 	ns := p.ArgoNamespace()
 	for _, r := range p.Releases {
-		name := actions.ApplicationName(r.Addon, p.Config.ClusterName)
-		cur, err := ac.GetApplication(r.Addon)
+		name := argocd.ApplicationName(r.Addon, p.Config.ClusterName)
+		cur, err := env.GetApplication(ctx, r.Addon)
 		if err != nil {
-			return fmt.Errorf("hand-off: %w", err)
+			return out, fmt.Errorf("hand-off: %w", err)
 		}
 		if cur == nil {
-			return fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not manage %s", ns, name, r.Release)
+			return out, fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not manage %s", ns, name, r.Release)
 		}
-		if st := actions.ReadApplication(cur); !st.Healthy() {
-			return fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, st.Summary())
+		if app := argocd.Read(cur); !app.Healthy() {
+			return out, fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, app.Summary())
 		}
 	}
-	ac.Summary = fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL)
-	return nil
+	out.Summary = fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL)
+	return out, nil
 }
 
 // Summary is what to tell the user at the end: where Argo CD is and how to

@@ -4,6 +4,7 @@
 package manifests
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
@@ -15,17 +16,25 @@ import (
 // Action is the bootstrap step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "bootstrap" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	var objs []*unstructured.Unstructured
-	var stores []*unstructured.Unstructured
-	for _, m := range ac.Plan.Bootstrap {
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	return "apply " + plan.Count(len(p.Bootstrap), "bootstrap object") + " (server-side apply), waiting for CRDs first"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
+	var objs, stores []*unstructured.Unstructured
+	for _, m := range env.Plan.Bootstrap {
 		objs = append(objs, Labelled(m.Object))
 	}
-	for _, m := range ac.Plan.Secrets.Store {
+	for _, m := range env.Plan.Secrets.Store {
 		if m.Kind == "ClusterSecretStore" {
 			o := Labelled(m.Object)
 			objs = append(objs, o)
@@ -41,33 +50,31 @@ func (Action) Execute(ac *actions.Context) error {
 			rest = append(rest, o)
 		}
 	}
-	if err := ac.Kube.ApplyAll(ac.Ctx, crds); err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
+	if err := env.Kube.ApplyAll(ctx, crds); err != nil {
+		return out, fmt.Errorf("bootstrap: %w", err)
 	}
 	if len(crds) > 0 {
-		ac.Kube.ResetMapper()
+		env.Kube.ResetMapper()
 	}
 	counts := kube.Counts{}
 	for _, o := range rest {
-		ch, err := ac.Kube.ApplyChange(ac.Ctx, o)
+		ch, err := env.Kube.ApplyChange(ctx, o)
 		if err != nil {
-			return fmt.Errorf("bootstrap: %w", err)
+			return out, fmt.Errorf("bootstrap: %w", err)
 		}
 		counts[ch]++
 	}
 	for _, s := range stores {
-		ctx, cancel := ac.WithTimeout(ac.Plan.Config.Timeouts.Helm.D())
-		_, err := ac.Kube.WaitFor(ctx, kube.GVR("external-secrets.io", "v1", "clustersecretstores"), "", s.GetName(), "ClusterSecretStore "+s.GetName()+" to be Ready", kube.ConditionTrue("Ready"))
+		wctx, cancel := context.WithTimeout(ctx, env.Plan.Config.Timeouts.Helm.D())
+		_, err := env.Kube.WaitFor(wctx, kube.GVR("external-secrets.io", "v1", "clustersecretstores"), "", s.GetName(), "ClusterSecretStore "+s.GetName()+" to be Ready", kube.ConditionTrue("Ready"))
 		cancel()
 		if err != nil {
-			return fmt.Errorf("bootstrap: %w (External Secrets cannot read the platform secrets; check the store's provider settings)", err)
+			return out, fmt.Errorf("bootstrap: %w (External Secrets cannot read the platform secrets; check the store's provider settings)", err)
 		}
 	}
-	if counts[kube.Created]+counts[kube.Updated] > 0 {
-		ac.Changed = true
-	}
-	ac.Summary = fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts)
-	return nil
+	out.Changed = counts.Changed()
+	out.Summary = fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts)
+	return out, nil
 }
 
 // Labelled returns a copy of obj carrying fleetup's ownership labels.

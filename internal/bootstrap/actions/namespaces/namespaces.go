@@ -4,7 +4,9 @@
 package namespaces
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -16,19 +18,28 @@ import (
 // Action is the namespaces step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "namespaces" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	return "create the addons' namespaces that do not exist yet (" + strings.Join(p.Namespaces, ", ") + "), labelled as fleetup's"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
 	var created, ours, foreign int
-	for _, name := range ac.Plan.Namespaces {
+	for _, name := range env.Plan.Namespaces {
 		// One left terminating by an uninstall just before is waited for,
 		// then created again.
-		if err := ac.Kube.WaitNotTerminating(ac.Ctx, actions.Ref("v1", "Namespace", "", name)); err != nil {
-			return fmt.Errorf("namespaces: %w", err)
+		if err := env.Kube.WaitNotTerminating(ctx, actions.Ref("v1", "Namespace", "", name)); err != nil {
+			return out, fmt.Errorf("namespaces: %w", err)
 		}
-		cur, err := ac.Kube.Typed.CoreV1().Namespaces().Get(ac.Ctx, name, metav1.GetOptions{})
+		cur, err := env.Kube.Typed.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		switch {
 		case err == nil:
 			if cur.Labels[actions.Owner.Key] == actions.Owner.Value {
@@ -38,16 +49,16 @@ func (Action) Execute(ac *actions.Context) error {
 			}
 			continue
 		case !apierrors.IsNotFound(err):
-			return fmt.Errorf("namespaces: read %s: %w", name, err)
+			return out, fmt.Errorf("namespaces: read %s: %w", name, err)
 		}
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: plan.ManagedLabelSet()}}
 		// Create, never apply: an existing namespace must not be taken over.
-		if _, err := ac.Kube.Typed.CoreV1().Namespaces().Create(ac.Ctx, ns, metav1.CreateOptions{FieldManager: "fleetup"}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("namespaces: create %s: %w", name, err)
+		if _, err := env.Kube.Typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{FieldManager: "fleetup"}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return out, fmt.Errorf("namespaces: create %s: %w", name, err)
 		}
 		created++
-		ac.Changed = true
+		out.Changed = true
 	}
-	ac.Summary = fmt.Sprintf("%d created, %d already fleetup's, %d existing left as they are", created, ours, foreign)
-	return nil
+	out.Summary = fmt.Sprintf("%d created, %d already fleetup's, %d existing left as they are", created, ours, foreign)
+	return out, nil
 }

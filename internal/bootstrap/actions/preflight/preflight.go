@@ -30,8 +30,16 @@ const MinKubernetes = "1.29.0"
 // Action is the preflight step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "preflight" }
+
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "check config, cluster identity and version, required APIs, repository access and name conflicts; change nothing if any fails"
+}
 
 // Failed lists every failed check.
 type Failed struct{ Problems []string }
@@ -40,40 +48,56 @@ func (f *Failed) Error() string {
 	return "preflight failed, nothing was changed:\n  - " + strings.Join(f.Problems, "\n  - ")
 }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
+// Report is what preflight found out, for the approval summary.
+type Report struct {
+	Summary string
+	// Live are AWS's answers, when the platform uses AWS.
+	Live plan.Live
+}
+
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	r, err := a.Check(ctx, env)
+	return actions.Outcome{Summary: r.Summary}, err
+}
+
+// Check runs every check and reports them all; it changes nothing.
+func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
+	var r Report
 	var problems []string
 	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
-	cfg := ac.Plan.Config
+	cfg := env.Plan.Config
 
-	if ac.AWS != nil {
-		problems = append(problems, ac.Plan.AskAWS(ac.Ctx, ac.AWS, ac.AWSSecrets())...)
+	if env.AWS != nil {
+		live, p := plan.AskAWS(ctx, env.Plan, env.AWS, env.AWSSecrets())
+		r.Live = live
+		problems = append(problems, p...)
 	}
-	who, ver, err := identity(ac.Ctx, ac.Kube)
+	who, ver, err := identity(ctx, env.Kube)
 	if err != nil {
 		fail("cluster not reachable: %v", err)
 	} else {
-		ac.Summary = fmt.Sprintf("cluster %s, Kubernetes %s, acting as %s", ac.Kube.Config.Host, ver, who)
-		if t := ac.Plan.Target; t.Identity != "" {
-			ac.Summary += fmt.Sprintf("; AWS account %s as %s, region %s", t.Account, t.Identity, t.Region)
+		r.Summary = fmt.Sprintf("cluster %s, Kubernetes %s, acting as %s", env.Kube.Config.Host, ver, who)
+		if r.Live.Identity != "" {
+			r.Summary += fmt.Sprintf("; AWS account %s as %s, region %s", r.Live.Account, r.Live.Identity, cfg.Region)
 		}
 		if v, err := version.ParseGeneric(ver); err != nil || v.LessThan(version.MustParseGeneric(MinKubernetes)) {
 			fail("Kubernetes %s is not supported (need %s or newer)", ver, MinKubernetes)
 		}
 		for _, gv := range []string{"apps/v1", "rbac.authorization.k8s.io/v1", "apiextensions.k8s.io/v1"} {
-			if _, err := ac.Kube.Discovery.ServerResourcesForGroupVersion(gv); err != nil {
+			if _, err := env.Kube.Discovery.ServerResourcesForGroupVersion(gv); err != nil {
 				fail("required API %s missing: %v", gv, err)
 			}
 		}
-		problems = append(problems, conflicts(ac)...)
+		problems = append(problems, conflicts(ctx, env)...)
 	}
-	if err := repoReachable(ac.Ctx, cfg); err != nil {
+	if err := repoReachable(ctx, cfg); err != nil {
 		fail("packages repository %s: %v", cfg.Repo.URL, err)
 	}
 	if len(problems) > 0 {
-		return &Failed{Problems: problems}
+		return r, &Failed{Problems: problems}
 	}
-	return nil
+	return r, nil
 }
 
 func identity(ctx context.Context, c *kube.Client) (user, ver string, err error) {
@@ -90,8 +114,8 @@ func identity(ctx context.Context, c *kube.Client) (user, ver string, err error)
 
 // conflicts finds objects fleetup will create directly that exist but were
 // made by something else.
-func conflicts(ac *actions.Context) []string {
-	p := ac.Plan
+func conflicts(ctx context.Context, env *actions.Env) []string {
+	p := env.Plan
 	var ms []helm.Manifest
 	ms = append(ms, p.Bootstrap...)
 	ms = append(ms, p.Secrets.Store...)
@@ -100,7 +124,7 @@ func conflicts(ac *actions.Context) []string {
 	var out []string
 	for _, m := range ms {
 		o := (&unstructured.Unstructured{Object: m.Object}).DeepCopy()
-		cur, err := ac.Kube.Get(ac.Ctx, o)
+		cur, err := env.Kube.Get(ctx, o)
 		if err != nil {
 			if kube.IsNoMatch(err) {
 				continue // its CRD comes with a chart fleetup installs

@@ -4,37 +4,49 @@
 package purgecrds
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/purgecrs"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Action is the CRDs step.
-type Action struct{}
+type Action struct{ opts actions.RemoveOptions }
+
+// New makes the step; it does nothing without o.PurgeCRDs.
+func New(o actions.RemoveOptions) Action { return Action{opts: o} }
 
 // Name implements actions.Action.
 func (Action) Name() string { return "purge-crds" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	if !ac.Removal.PurgeCRDs {
-		ac.Summary = "skipped: CRDs kept (--purge-crds removes them)"
-		return nil
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "with --purge-crds: delete the platform's CRDs once they hold no custom resource"
+}
+
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
+	if !a.opts.PurgeCRDs {
+		out := t.Outcome("CRDs kept (--purge-crds removes them)")
+		out.Skipped = true
+		return out, nil
 	}
-	crds, err := purgecrs.CRDs(ac.Ctx, ac.Kube, actions.CRDGroups(ac.Plan))
+	crds, err := purgecrs.CRDs(ctx, env.Kube, actions.CRDGroups(env.Plan))
 	if err != nil {
-		return err
+		return t.Outcome(""), err
 	}
 	var deleted, kept []string
 	for _, c := range crds {
-		left, err := purgecrs.Resources(ac.Ctx, ac.Kube, []purgecrs.CRD{c})
+		left, err := purgecrs.Resources(ctx, env.Kube, []purgecrs.CRD{c})
 		if err != nil {
-			return err
+			return t.Outcome(""), err
 		}
 		if len(left) > 0 {
 			// Deleting the CRD would leave it Terminating behind them.
@@ -42,23 +54,23 @@ func (Action) Execute(ac *actions.Context) error {
 			continue
 		}
 		ref := actions.Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", c.Name)
-		if err := ac.Kube.Dynamic.Resource(kube.CRDs).Delete(ac.Ctx, c.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("purge-crds: delete %s: %w", c.Name, err)
+		if err := env.Kube.Dynamic.Resource(kube.CRDs).Delete(ctx, c.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return t.Outcome(""), fmt.Errorf("purge-crds: delete %s: %w", c.Name, err)
 		}
-		ctx, cancel := ac.WithTimeout(ac.Removal.FinalizerTimeout)
-		err = ac.Kube.WaitGone(ctx, ref)
+		wctx, cancel := context.WithTimeout(ctx, a.opts.FinalizerTimeout)
+		err = env.Kube.WaitGone(wctx, ref)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("purge-crds: %w", err)
+			return t.Outcome(""), fmt.Errorf("purge-crds: %w", err)
 		}
-		ac.Changed = true
+		t.Changed()
 		deleted = append(deleted, c.Name)
 	}
-	ac.Kube.ResetMapper()
-	ac.Removal.Count("CRDs", len(deleted))
-	ac.Summary = fmt.Sprintf("%d CRDs deleted", len(deleted))
+	env.Kube.ResetMapper()
+	t.Count("CRDs", len(deleted))
+	summary := fmt.Sprintf("%d CRDs deleted", len(deleted))
 	if len(kept) > 0 {
-		ac.Summary += "; kept: " + strings.Join(kept, ", ")
+		summary += "; kept: " + strings.Join(kept, ", ")
 	}
-	return nil
+	return t.Outcome(summary), nil
 }

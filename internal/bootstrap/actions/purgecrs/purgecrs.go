@@ -14,6 +14,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,10 +22,18 @@ import (
 )
 
 // Action is the custom resources step.
-type Action struct{}
+type Action struct{ opts actions.RemoveOptions }
+
+// New makes the step; it does nothing without o.PurgeCRDs.
+func New(o actions.RemoveOptions) Action { return Action{opts: o} }
 
 // Name implements actions.Action.
 func (Action) Name() string { return "purge-custom-resources" }
+
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "with --purge-crds: delete every custom resource of the platform's CRDs, while their controllers still run"
+}
 
 // CRD is one CustomResourceDefinition of a purged group.
 type CRD struct {
@@ -82,86 +91,99 @@ func Resources(ctx context.Context, k *kube.Client, crds []CRD) ([]unstructured.
 	return out, nil
 }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	if !ac.Removal.PurgeCRDs {
-		ac.Summary = "skipped: CRDs and their resources are kept (--purge-crds removes them)"
-		return nil
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
+	if !a.opts.PurgeCRDs {
+		out := t.Outcome("CRDs and their resources are kept (--purge-crds removes them)")
+		out.Skipped = true
+		return out, nil
 	}
-	crds, err := CRDs(ac.Ctx, ac.Kube, actions.CRDGroups(ac.Plan))
+	crds, err := CRDs(ctx, env.Kube, actions.CRDGroups(env.Plan))
 	if err != nil {
-		return err
+		return t.Outcome(""), err
 	}
-	objs, err := Resources(ac.Ctx, ac.Kube, crds)
+	objs, err := Resources(ctx, env.Kube, crds)
 	if err != nil {
-		return err
+		return t.Outcome(""), err
 	}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(objs))
+	stuck := make([]bool, len(objs))
 	for i := range objs {
 		o := &objs[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stuck, forced, err := purge(ac, o)
-			mu.Lock()
-			defer mu.Unlock()
+			s, forced, err := a.purge(ctx, env, o)
 			errs[i] = err
-			if stuck != nil {
-				ac.Removal.Stuck = append(ac.Removal.Stuck, *stuck)
+			if s != nil {
+				stuck[i] = true
+				t.Stuck(*s)
 			}
 			if forced != nil {
-				ac.Removal.ForcedOff = append(ac.Removal.ForcedOff, *forced)
+				t.ForcedOff(*forced)
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return t.Outcome(""), err
 	}
-	ac.Removal.Count("custom resources", len(objs)-len(ac.Removal.Stuck))
-	ac.Summary = fmt.Sprintf("%d custom resources of %d CRDs deleted", len(objs)-len(ac.Removal.Stuck), len(crds))
-	if len(ac.Removal.Stuck) > 0 {
-		ac.Summary += fmt.Sprintf("; %d blocked by finalizers (kept; --force removes them)", len(ac.Removal.Stuck))
+	nStuck, nForced := 0, 0
+	for i := range objs {
+		if stuck[i] {
+			nStuck++
+		}
 	}
-	if len(ac.Removal.ForcedOff) > 0 {
-		ac.Summary += fmt.Sprintf("; finalizers removed with --force from %d", len(ac.Removal.ForcedOff))
+	out := t.Outcome("")
+	nForced = len(out.Findings.ForcedOff)
+	deleted := len(objs) - nStuck
+	t.Count("custom resources", deleted)
+	if deleted > 0 {
+		t.Changed()
 	}
-	return nil
+	summary := fmt.Sprintf("%d custom resources of %d CRDs deleted", deleted, len(crds))
+	if nStuck > 0 {
+		summary += fmt.Sprintf("; %d blocked by finalizers (kept; --force removes them)", nStuck)
+	}
+	if nForced > 0 {
+		summary += fmt.Sprintf("; finalizers removed with --force from %d", nForced)
+	}
+	return t.Outcome(summary), nil
 }
 
 // purge deletes one custom resource and waits; past the timeout it reports
 // the object stuck or, with --force, removes its finalizers.
-func purge(ac *actions.Context, o *unstructured.Unstructured) (stuck, forced *actions.Finalizers, err error) {
-	ri, _, err := ac.Kube.Resource(o.DeepCopy())
+func (a Action) purge(ctx context.Context, env *actions.Env, o *unstructured.Unstructured) (stuck, forced *actions.Finalizers, err error) {
+	ri, _, err := env.Kube.Resource(o.DeepCopy())
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ri.Delete(ac.Ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+	if err := ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return nil, nil, fmt.Errorf("delete %s: %w", kube.Describe(o), err)
 	}
 	wait := func() error {
-		ctx, cancel := context.WithTimeout(ac.Ctx, ac.Removal.FinalizerTimeout)
+		wctx, cancel := context.WithTimeout(ctx, a.opts.FinalizerTimeout)
 		defer cancel()
-		return ac.Kube.WaitGone(ctx, o)
+		return env.Kube.WaitGone(wctx, o)
 	}
 	werr := wait()
 	if werr == nil {
 		return nil, nil, nil
 	}
-	if ac.Ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return nil, nil, werr
 	}
-	last, err := ac.Kube.Get(ac.Ctx, o)
+	last, err := env.Kube.Get(ctx, o)
 	if err != nil || last == nil {
 		return nil, nil, err // gone just now, or cannot tell
 	}
 	f := &actions.Finalizers{Object: kube.Describe(last), Finalizers: last.GetFinalizers()}
-	if !ac.Removal.Force {
+	if !a.opts.Force {
 		return f, nil, nil
 	}
-	removed, err := ac.Kube.RemoveFinalizers(ac.Ctx, last)
+	removed, err := env.Kube.RemoveFinalizers(ctx, last)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,24 +14,32 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ResourcesFinalizer makes Argo CD delete an Application's resources
-// before the Application itself.
-const ResourcesFinalizer = "resources-finalizer.argocd.argoproj.io"
-
 // Action is the addons removal step.
-type Action struct{}
+type Action struct{ keepPVCs bool }
+
+// New makes the step; with keepPVCs the addons' PVCs stay.
+func New(o actions.RemoveOptions) Action { return Action{keepPVCs: o.KeepPVCs} }
 
 // Name implements actions.Action.
 func (Action) Name() string { return "remove-addons" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	p := ac.Plan
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "delete each addon's ApplicationSet and Application in reverse dependency order, waiting until Argo CD deleted its resources"
+}
+
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
+	p := env.Plan
 	levels := p.Graph.Levels
 	for l := len(levels) - 1; l >= 0; l-- {
 		var wg sync.WaitGroup
@@ -43,53 +51,52 @@ func (Action) Execute(ac *actions.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				did, err := removeAddon(ac, name)
+				did, err := a.removeAddon(ctx, env, &t, name)
 				if err != nil {
 					errs[i] = fmt.Errorf("remove %s: %w", name, err)
 				}
 				if did {
-					ac.Removal.Count("addons", 1)
+					t.Count("addons", 1)
 				}
 			}()
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			// Its dependencies stay: removing them now could break it.
-			return err
+			return t.Outcome(""), err
 		}
 	}
-	ac.Summary = fmt.Sprintf("%d addons removed in reverse dependency order", ac.Removal.Removed["addons"])
-	return nil
+	return t.Outcome(fmt.Sprintf("%d addons removed in reverse dependency order", t.Removed("addons"))), nil
 }
 
 // removeAddon deletes one addon and waits until it is gone; it reports
 // whether there was anything to delete.
-func removeAddon(ac *actions.Context, name string) (bool, error) {
-	p := ac.Plan
-	a := p.Catalog.Get(name)
-	ctx, cancel := context.WithTimeoutCause(ac.Ctx, a.Timeout(p.Config.Timeouts.Addon.D()), fmt.Errorf("addon %s not removed within its timeout", name))
+func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Tally, name string) (bool, error) {
+	p := env.Plan
+	ad := p.Catalog.Get(name)
+	ctx, cancel := context.WithTimeoutCause(ctx, ad.Timeout(p.Config.Timeouts.Addon.D()), fmt.Errorf("addon %s not removed within its timeout", name))
 	defer cancel()
 	start := time.Now()
-	report := func(st actions.AddonState, msg string) {
-		ac.Report.Addon(actions.AddonStatus{Name: name, State: st, Message: msg, Since: time.Now(), Started: start})
+	tell := func(st report.AddonState, msg string) {
+		env.Report.Addon(report.AddonStatus{Name: name, State: st, Message: msg, Since: time.Now(), Started: start})
 	}
 	app := actions.ApplicationRef(p, name)
-	cur, err := ac.Kube.Get(ctx, app)
+	cur, err := env.Kube.Get(ctx, app)
 	if err != nil && !kube.IsNoMatch(err) {
 		return false, err
 	}
 	did := false
 	if cur != nil && actions.Owner.Owns(cur) {
-		report(actions.AddonRemoving, "deleting its Application and resources")
+		tell(report.AddonRemoving, "deleting its Application and resources")
 		// An Application without the finalizer would orphan its resources.
-		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), ResourcesFinalizer) {
-			if err := ac.Kube.AddFinalizer(ctx, cur, ResourcesFinalizer); err != nil {
+		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
+			if err := env.Kube.AddFinalizer(ctx, cur, argocd.ResourcesFinalizer); err != nil {
 				return false, err
 			}
 		}
 	}
 	if set := actions.ApplicationSetOf(p, name); set != nil {
-		d, err := ac.Delete(ctx, set, metav1.DeletePropagationBackground)
+		d, err := env.Delete(ctx, t, set, metav1.DeletePropagationBackground)
 		if err != nil {
 			return false, err
 		}
@@ -97,46 +104,48 @@ func removeAddon(ac *actions.Context, name string) (bool, error) {
 	}
 	if cur != nil {
 		// Also delete it directly: it may have lost its ApplicationSet.
-		d, err := ac.Delete(ctx, app, metav1.DeletePropagationBackground)
+		d, err := env.Delete(ctx, t, app, metav1.DeletePropagationBackground)
 		if err != nil {
 			return false, fmt.Errorf("%w (Argo CD deletes the addon's resources first: `kubectl -n %s get application %s -o yaml` shows what is left)", err, app.GetNamespace(), app.GetName())
 		}
 		did = did || d
 	}
-	n, err := removePVCs(ctx, ac, name)
+	n, err := a.removePVCs(ctx, env, name)
 	if err != nil {
 		return did, err
+	}
+	if n > 0 {
+		t.Count("PVCs", n)
 	}
 	if did || n > 0 {
 		msg := "Application and resources deleted"
 		if n > 0 {
 			msg += fmt.Sprintf(", %d PVCs", n)
 		}
-		report(actions.AddonRemoved, msg)
+		tell(report.AddonRemoved, msg)
 	}
 	return did || n > 0, nil
 }
 
 // removePVCs deletes the PVCs the catalog declares for the addon (Argo CD
 // does not delete a StatefulSet's claims), unless --keep-pvcs.
-func removePVCs(ctx context.Context, ac *actions.Context, name string) (int, error) {
-	if ac.Removal.KeepPVCs {
+func (a Action) removePVCs(ctx context.Context, env *actions.Env, name string) (int, error) {
+	if a.keepPVCs {
 		return 0, nil
 	}
-	pvcs, err := actions.AddonPVCs(ctx, ac.Kube, ac.Plan.Catalog.Get(name))
+	pvcs, err := actions.AddonPVCs(ctx, env.Kube, env.Plan.Catalog.Get(name))
 	if err != nil {
 		return 0, err
 	}
 	for _, pvc := range pvcs {
 		ns := pvc.Namespace
 		ref := actions.Ref("v1", "PersistentVolumeClaim", ns, pvc.Name)
-		if err := ac.Kube.Typed.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, pvc.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pvc.UID}}); err != nil {
+		if err := env.Kube.Typed.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, pvc.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pvc.UID}}); err != nil {
 			return 0, fmt.Errorf("delete %s: %w", kube.Describe(ref), err)
 		}
-		if err := ac.Kube.WaitGone(ctx, ref); err != nil {
+		if err := env.Kube.WaitGone(ctx, ref); err != nil {
 			return 0, err
 		}
 	}
-	ac.Removal.Count("PVCs", len(pvcs))
 	return len(pvcs), nil
 }

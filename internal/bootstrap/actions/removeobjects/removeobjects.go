@@ -5,35 +5,45 @@
 package removeobjects
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Action is the objects removal step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "remove-objects" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "delete the cluster secret, repository secrets, bootstrap manifests, the secret store and the platform secrets fleetup applied"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
 	n := 0
-	for _, o := range actions.DirectObjects(ac.Plan) {
-		did, err := ac.Delete(ac.Ctx, o, metav1.DeletePropagationBackground)
+	for _, o := range actions.DirectObjects(env.Plan) {
+		did, err := env.Delete(ctx, &t, o, metav1.DeletePropagationBackground)
 		if kube.IsNoMatch(err) {
 			continue // its CRD is gone, so is it
 		}
 		if err != nil {
-			return fmt.Errorf("remove-objects: %w", err)
+			return t.Outcome(""), fmt.Errorf("remove-objects: %w", err)
 		}
 		if did {
 			n++
 		}
 	}
-	ac.Removal.Count("objects", n)
-	ac.Summary = fmt.Sprintf("%d objects deleted", n)
-	return nil
+	t.Count("objects", n)
+	return t.Outcome(fmt.Sprintf("%d objects deleted", n)), nil
 }

@@ -5,49 +5,61 @@
 package removereleases
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/report"
 )
 
 // Action is the Helm releases removal step.
-type Action struct{}
+type Action struct{ purgeCRDs bool }
+
+// New makes the step; with purgeCRDs Helm removes the charts' CRDs too.
+func New(o actions.RemoveOptions) Action { return Action{purgeCRDs: o.PurgeCRDs} }
 
 // Name implements actions.Action.
 func (Action) Name() string { return "remove-releases" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	p := ac.Plan
+// Describe implements actions.Action.
+func (Action) Describe(*plan.Plan) string {
+	return "helm uninstall External Secrets, then Argo CD, waiting for their resources"
+}
+
+// Run implements actions.Action.
+func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var t actions.Tally
+	p := env.Plan
 	var done []string
 	for i := len(p.Releases) - 1; i >= 0; i-- {
 		r := p.Releases[i]
-		info, err := ac.Helm.Get(ac.Ctx, r.Release, r.Namespace)
+		info, err := env.Helm.Get(ctx, r.Release, r.Namespace)
 		if err != nil {
-			return fmt.Errorf("remove-releases: %w", err)
+			return t.Outcome(""), fmt.Errorf("remove-releases: %w", err)
 		}
 		if info == nil {
 			continue
 		}
 		if !info.Owned {
-			ac.Removal.NoteForeign(fmt.Sprintf("Helm release %s/%s (%s %s): not installed by fleetup", r.Namespace, r.Release, info.Chart, info.Version))
+			t.Foreign(fmt.Sprintf("Helm release %s/%s (%s %s): not installed by fleetup", r.Namespace, r.Release, info.Chart, info.Version))
 			continue
 		}
-		ac.Report.Addon(actions.AddonStatus{Name: r.Addon, State: actions.AddonRemoving, Message: "helm uninstall " + r.Release})
-		opts := helm.UninstallOptions{KeepCRDs: !ac.Removal.PurgeCRDs, Timeout: p.Config.Timeouts.Helm.D()}
-		if err := ac.Helm.Uninstall(ac.Ctx, r.Release, r.Namespace, opts); err != nil {
-			return fmt.Errorf("remove-releases: %w", err)
+		env.Report.Addon(report.AddonStatus{Name: r.Addon, State: report.AddonRemoving, Message: "helm uninstall " + r.Release})
+		opts := helm.UninstallOptions{KeepCRDs: !a.purgeCRDs, Timeout: p.Config.Timeouts.Helm.D()}
+		if err := env.Helm.Uninstall(ctx, r.Release, r.Namespace, opts); err != nil {
+			return t.Outcome(""), fmt.Errorf("remove-releases: %w", err)
 		}
-		ac.Changed = true
-		ac.Report.Addon(actions.AddonStatus{Name: r.Addon, State: actions.AddonRemoved, Message: "Helm release removed"})
+		t.Changed()
+		env.Report.Addon(report.AddonStatus{Name: r.Addon, State: report.AddonRemoved, Message: "Helm release removed"})
 		done = append(done, r.Namespace+"/"+r.Release)
 	}
-	ac.Removal.Count("Helm releases", len(done))
-	ac.Summary = fmt.Sprintf("%d Helm releases removed", len(done))
+	t.Count("Helm releases", len(done))
+	summary := fmt.Sprintf("%d Helm releases removed", len(done))
 	if len(done) > 0 {
-		ac.Summary += ": " + strings.Join(done, ", ")
+		summary += ": " + strings.Join(done, ", ")
 	}
-	return nil
+	return t.Outcome(summary), nil
 }

@@ -5,6 +5,7 @@
 package secrets
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/fleetup/fleetup/internal/aws"
@@ -18,30 +19,39 @@ import (
 // Action is the secrets step.
 type Action struct{}
 
+// New makes the step.
+func New() Action { return Action{} }
+
 // Name implements actions.Action.
 func (Action) Name() string { return "secrets" }
 
-// Execute implements actions.Action.
-func (Action) Execute(ac *actions.Context) error {
-	cfg := ac.Plan.Config
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	return "write " + plan.Count(len(p.Secrets.Items), "secret") + " to " + p.Secrets.Backend + " and the ClusterSecretStore that reads them"
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	cfg := env.Plan.Config
 	if cfg.Secrets.Backend == config.BackendAWS {
-		return secretsManager(ac)
+		return secretsManager(ctx, env)
 	}
+	var out actions.Outcome
 	counts := kube.Counts{}
 	// The namespace, ServiceAccount and RBAC first; the ClusterSecretStore
 	// needs External Secrets' CRDs and is applied with the bootstrap step.
-	for _, m := range ac.Plan.Secrets.Store {
+	for _, m := range env.Plan.Secrets.Store {
 		if m.Kind == "ClusterSecretStore" {
 			continue
 		}
-		ch, err := ac.Kube.ApplyChange(ac.Ctx, &unstructured.Unstructured{Object: m.Object})
+		ch, err := env.Kube.ApplyChange(ctx, &unstructured.Unstructured{Object: m.Object})
 		if err != nil {
-			return fmt.Errorf("secrets: %w", err)
+			return out, fmt.Errorf("secrets: %w", err)
 		}
 		counts[ch]++
 	}
 	secretCounts := kube.Counts{}
-	for _, s := range ac.Secrets {
+	for _, s := range env.Secrets {
 		data := map[string]any{}
 		for k, v := range s.Data {
 			data[k] = v
@@ -51,37 +61,36 @@ func (Action) Execute(ac *actions.Context) error {
 			"metadata":   map[string]any{"name": s.KubernetesName, "namespace": cfg.Secrets.Namespace, "labels": plan.ManagedLabels(nil)},
 			"stringData": data,
 		}}
-		ch, err := ac.Kube.ApplyChange(ac.Ctx, obj)
+		ch, err := env.Kube.ApplyChange(ctx, obj)
 		if err != nil {
 			// The error names the Secret, never its data.
-			return fmt.Errorf("secrets: write %s/%s failed", cfg.Secrets.Namespace, s.KubernetesName)
+			return out, fmt.Errorf("secrets: write %s/%s failed", cfg.Secrets.Namespace, s.KubernetesName)
 		}
 		secretCounts[ch]++
 	}
-	if counts[kube.Created]+counts[kube.Updated]+secretCounts[kube.Created]+secretCounts[kube.Updated] > 0 {
-		ac.Changed = true
-	}
-	ac.Summary = fmt.Sprintf("platform secrets in namespace %s: %s", cfg.Secrets.Namespace, secretCounts)
-	return nil
+	out.Changed = counts.Changed() || secretCounts.Changed()
+	out.Summary = fmt.Sprintf("platform secrets in namespace %s: %s", cfg.Secrets.Namespace, secretCounts)
+	return out, nil
 }
 
 // secretsManager writes the platform secrets to AWS Secrets Manager:
 // created, or updated only when their value or tags changed.
-func secretsManager(ac *actions.Context) error {
-	if ac.AWS == nil {
-		return fmt.Errorf("secrets: the %s backend needs AWS access", config.BackendAWS)
+func secretsManager(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
+	if env.AWS == nil {
+		return out, fmt.Errorf("secrets: the %s backend needs AWS access", config.BackendAWS)
 	}
 	counts := map[aws.SecretAction]int{}
-	for _, s := range ac.AWSSecrets() {
-		action, err := ac.AWS.Sync(ac.Ctx, s)
+	for _, s := range env.AWSSecrets() {
+		action, err := env.AWS.Sync(ctx, s)
 		if err != nil {
-			return fmt.Errorf("secrets: %w", err)
+			return out, fmt.Errorf("secrets: %w", err)
 		}
 		counts[action]++
 		if action != aws.SecretUnchanged {
-			ac.Changed = true
+			out.Changed = true
 		}
 	}
-	ac.Summary = fmt.Sprintf("AWS Secrets Manager in %s: %d created, %d updated, %d unchanged", ac.Plan.Config.Region, counts[aws.SecretCreated], counts[aws.SecretUpdated]+counts[aws.SecretRestored], counts[aws.SecretUnchanged])
-	return nil
+	out.Summary = fmt.Sprintf("AWS Secrets Manager in %s: %d created, %d updated, %d unchanged", env.Plan.Config.Region, counts[aws.SecretCreated], counts[aws.SecretUpdated]+counts[aws.SecretRestored], counts[aws.SecretUnchanged])
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package bootstrap
+package report
 
 import (
 	"encoding/json"
@@ -6,8 +6,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 )
 
 // LineReporter prints one timestamped line per state change: the output
@@ -55,15 +53,15 @@ func (r *LineReporter) emit(e event) {
 	fmt.Fprintln(r.W, line)
 }
 
-// Step implements actions.Reporter.
-func (r *LineReporter) Step(name string, state actions.StepState, msg string) {
+// Step implements Reporter.
+func (r *LineReporter) Step(name string, state StepState, msg string) {
 	r.emit(event{Time: r.now().UTC().Format(time.RFC3339), Kind: "step", Name: name, State: string(state), Message: msg})
 }
 
-// Addon implements actions.Reporter.
-func (r *LineReporter) Addon(a actions.AddonStatus) {
+// Addon implements Reporter.
+func (r *LineReporter) Addon(a AddonStatus) {
 	e := event{Time: r.now().UTC().Format(time.RFC3339), Kind: "addon", Name: a.Name, State: string(a.State), Message: a.Message, WaitingOn: a.WaitingOn}
-	if a.State == actions.AddonHealthy && !a.Started.IsZero() {
+	if a.State == AddonHealthy && !a.Started.IsZero() {
 		e.Elapsed = a.Since.Sub(a.Started).Round(time.Second).String()
 	}
 	r.emit(e)

@@ -1,4 +1,7 @@
-package actions
+// Package record keeps the install record of a platform in its cluster
+// (fleetup-system/install-<cluster>): which steps of which plan are done,
+// and whether an uninstall started. install resumes from it; status reads it.
+package record
 
 import (
 	"context"
@@ -25,17 +28,17 @@ type Progress struct {
 	kube         *kube.Client
 }
 
-// Progress record location.
+// Namespace holds the records.
 const (
-	ProgressNamespace = "fleetup-system"
+	Namespace = "fleetup-system"
 )
 
 // ProgressName is the record of one platform, by cluster name.
 func ProgressName(cluster string) string { return "install-" + cluster }
 
-// LoadProgress reads the record; an absent one is empty.
-func LoadProgress(ctx context.Context, c *kube.Client, cluster string) (*Progress, error) {
-	p := &Progress{Namespace: ProgressNamespace, Name: ProgressName(cluster), Done: map[string]bool{}, kube: c}
+// Load reads the record; an absent one is empty.
+func Load(ctx context.Context, c *kube.Client, cluster string) (*Progress, error) {
+	p := &Progress{Namespace: Namespace, Name: ProgressName(cluster), Done: map[string]bool{}, kube: c}
 	cm, err := c.Get(ctx, p.object())
 	if err != nil {
 		return nil, fmt.Errorf("read install progress: %w", err)
