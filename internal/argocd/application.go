@@ -97,7 +97,12 @@ func Read(obj *unstructured.Unstructured) Application {
 			a.OpRevision = strings.Join(revs, ",")
 		}
 	}
-	a.OpRetries, _, _ = unstructured.NestedInt64(obj.Object, "status", "operationState", "retryCount")
+	switch n := nested(obj, "status", "operationState", "retryCount").(type) {
+	case int64:
+		a.OpRetries = n
+	case float64: // decoded from YAML or JSON without a schema
+		a.OpRetries = int64(n)
+	}
 	a.OpStarted = timeAt(obj, "status", "operationState", "startedAt")
 	a.OpFinished = timeAt(obj, "status", "operationState", "finishedAt")
 	a.ReconciledAt = timeAt(obj, "status", "reconciledAt")
@@ -149,6 +154,11 @@ func Read(obj *unstructured.Unstructured) Application {
 // RefreshAnnotation asks the controller for a comparison; it removes it
 // with the status it writes.
 const RefreshAnnotation = "argocd.argoproj.io/refresh"
+
+func nested(obj *unstructured.Unstructured, path ...string) any {
+	v, _, _ := unstructured.NestedFieldNoCopy(obj.Object, path...)
+	return v
+}
 
 func timeAt(obj *unstructured.Unstructured, path ...string) time.Time {
 	s, _, _ := unstructured.NestedString(obj.Object, path...)
