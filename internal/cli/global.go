@@ -12,6 +12,7 @@ import (
 	"github.com/fleetup/fleetup/internal/decode"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/redact"
+	"github.com/fleetup/fleetup/internal/report"
 )
 
 // Exit codes, documented in --help.
@@ -40,6 +41,22 @@ type Global struct {
 
 	// Redactor masks every secret value read during this run.
 	Redactor redact.Redactor
+	// Observe, when set, also receives every step and addon report (tests
+	// record them instead of parsing printed lines).
+	Observe report.Reporter
+}
+
+// reporter is the printed reporter for w, and Observe when set.
+func (g *Global) reporter(w io.Writer) report.Reporter {
+	return g.observed(&report.LineReporter{W: w, JSON: g.LogFormat == "json"})
+}
+
+// observed is r, and Observe when set.
+func (g *Global) observed(r report.Reporter) report.Reporter {
+	if g.Observe == nil {
+		return r
+	}
+	return report.Tee{r, g.Observe}
 }
 
 // Validate checks the global flags.

@@ -72,7 +72,7 @@ func (in *Install) Run(ctx context.Context) error {
 		Kube:     kc,
 		AWS:      conn.AWS,
 		Helm:     helmFor(kc),
-		Report:   &report.LineReporter{W: out, JSON: g.LogFormat == "json"},
+		Report:   g.reporter(out),
 		Redactor: &g.Redactor,
 	}
 	if !g.Yes {
@@ -115,7 +115,7 @@ func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install,
 		// Preflight ran before the view started: show it done.
 		name, summary := inst.Preflight()
 		r.Step(name, report.StepDone, summary)
-		inst.Report = r
+		inst.Report = in.Global.observed(r)
 		var err error
 		res, err = inst.Execute(ctx)
 		return err

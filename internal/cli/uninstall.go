@@ -76,7 +76,7 @@ func (u *Uninstall) Run(ctx context.Context) error {
 		Plan:     pl,
 		Kube:     kc,
 		Helm:     helmFor(kc),
-		Report:   &report.LineReporter{W: out, JSON: g.LogFormat == "json"},
+		Report:   g.reporter(out),
 		Redactor: &g.Redactor,
 		Options:  actions.RemoveOptions{KeepPVCs: u.KeepPVCs, PurgeCRDs: u.PurgeCRDs, Force: u.Force, FinalizerTimeout: u.FinalizerTimeout},
 	}
@@ -101,7 +101,7 @@ func (u *Uninstall) Run(ctx context.Context) error {
 		err = withView(ctx, g, func(cancel func()) *tui.Model {
 			return tui.NewUninstall("fleetup uninstall "+pl.Config.ClusterName, bootstrap.UninstallStepNames(), pl.Graph.Levels, cancel)
 		}, func(ctx context.Context, r report.Reporter) error {
-			un.Report = r
+			un.Report = g.observed(r)
 			var err error
 			res, err = un.Execute(ctx)
 			return err

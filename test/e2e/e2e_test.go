@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/test/awsserver"
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -74,7 +76,8 @@ func requireHealthy(t *testing.T, p *platform) {
 func TestInstallGated(t *testing.T) {
 	env.Need(t)
 	p := newPlatform(t, options{Strategy: "gated"})
-	out, err := p.install(timeout(t, 8*time.Minute), t, nil)
+	rec := &report.Recorder{}
+	out, err := p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -85,7 +88,7 @@ func TestInstallGated(t *testing.T) {
 		}
 	}
 	// Gated: top is switched on only after left and right are healthy.
-	order := switchOrder(out)
+	order := switchOrder(rec)
 	if order["top"] < order["left"] || order["top"] < order["right"] || order["left"] < order["base"] {
 		t.Errorf("start order violates the graph: %v", order)
 	}
@@ -135,14 +138,14 @@ func TestInstallParallel(t *testing.T) {
 	}
 }
 
-// switchOrder maps each addon to the output line where it left "waiting".
-func switchOrder(out string) map[string]int {
+// switchOrder maps each addon to the index of the first report where it
+// left "waiting".
+func switchOrder(rec *report.Recorder) map[string]int {
 	order := map[string]int{}
-	for i, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 4 && f[1] == "addon" && f[3] != "waiting" {
-			if _, seen := order[f[2]]; !seen {
-				order[f[2]] = i
+	for i, a := range rec.Addons() {
+		if a.State != report.AddonWaiting {
+			if _, seen := order[a.Name]; !seen {
+				order[a.Name] = i
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/addons"
 	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/test/envtest"
 )
 
@@ -23,7 +24,8 @@ func TestSlowAndBrokenAddons(t *testing.T) {
 		"right": envtest.ReadyDelayAnnotation + "=6s",
 		"left":  envtest.FailAnnotation + "=true",
 	}})
-	out, err := p.install(timeout(t, 8*time.Minute), t, nil)
+	rec := &report.Recorder{}
+	out, err := p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err == nil {
 		t.Fatal("install with a broken addon succeeded")
 	}
@@ -52,8 +54,13 @@ func TestSlowAndBrokenAddons(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if strings.Contains(out, "addon top                          failed") {
-		t.Error("top reported failed instead of blocked")
+	for _, a := range rec.Addons() {
+		if a.Name == "top" && a.State == report.AddonFailed {
+			t.Error("top reported failed instead of blocked")
+		}
+	}
+	if st := rec.AddonStates(); st["top"] != report.AddonBlocked || st["right"] != report.AddonHealthy {
+		t.Errorf("last states %v", st)
 	}
 	// status agrees: degraded, left is the culprit, top waits on it; exit 1.
 	st, code := p.status(t)
