@@ -67,12 +67,12 @@ func RenderChart(ch *chartv2.Chart, release, namespace string, values map[string
 		if strings.HasPrefix(base, "_") || strings.HasSuffix(name, "NOTES.txt") {
 			continue
 		}
-		docs, err := SplitYAML(files[name])
+		docs, err := kube.DecodeFile(name, []byte(files[name]))
 		if err != nil {
-			return nil, fmt.Errorf("render %s: %s: %w", ch.Name(), name, err)
+			return nil, fmt.Errorf("render %s: %w (in the rendered output)", ch.Name(), err)
 		}
 		for _, obj := range docs {
-			m := FromObject(obj)
+			m := FromObject(obj.Object)
 			m.Source = name
 			out = append(out, m)
 		}
@@ -90,18 +90,4 @@ func FromObject(obj map[string]any) Manifest {
 		m.Namespace, _ = md["namespace"].(string)
 	}
 	return m
-}
-
-// SplitYAML splits a multi-document YAML stream into objects, skipping
-// empty documents.
-func SplitYAML(s string) ([]map[string]any, error) {
-	objs, err := kube.DecodeYAML([]byte(s))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, len(objs))
-	for i, o := range objs {
-		out[i] = o.Object
-	}
-	return out, nil
 }

@@ -3,10 +3,8 @@ package kube
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 // Established is the Condition "a CRD is Established and its names accepted".
@@ -48,49 +46,4 @@ func (c *Client) ApplyAll(ctx context.Context, objs []*unstructured.Unstructured
 		}
 	}
 	return nil
-}
-
-// DecodeYAML splits a multi-document YAML stream into objects, dropping
-// empty documents and expanding List kinds.
-func DecodeYAML(data []byte) ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	for i, doc := range SplitDocuments(string(data)) {
-		var m map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
-		}
-		if len(m) == 0 {
-			continue
-		}
-		u := &unstructured.Unstructured{Object: m}
-		if u.IsList() {
-			items, _, _ := unstructured.NestedSlice(m, "items")
-			for _, it := range items {
-				if im, ok := it.(map[string]any); ok {
-					out = append(out, &unstructured.Unstructured{Object: im})
-				}
-			}
-			continue
-		}
-		if u.GetKind() == "" || u.GetAPIVersion() == "" {
-			return nil, fmt.Errorf("document %d: no apiVersion or kind", i+1)
-		}
-		out = append(out, u)
-	}
-	return out, nil
-}
-
-// SplitDocuments splits at document separators: lines that are "---" alone.
-func SplitDocuments(s string) []string {
-	var docs []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		if rest, ok := strings.CutPrefix(line, "---"); ok && strings.TrimSpace(rest) == "" {
-			docs = append(docs, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteString(line)
-	}
-	return append(docs, cur.String())
 }

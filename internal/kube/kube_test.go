@@ -194,7 +194,7 @@ func TestDecodeYAML(t *testing.T) {
 	if err != nil || len(objs) != 3 || objs[2].GetKind() != "Secret" {
 		t.Fatalf("%v %v", objs, err)
 	}
-	if _, err := kube.DecodeYAML([]byte("metadata: {name: x}\n")); err == nil || !strings.Contains(err.Error(), "document 1: no apiVersion or kind") {
+	if _, err := kube.DecodeYAML([]byte("metadata: {name: x}\n")); err == nil || !strings.Contains(err.Error(), "1:1: no apiVersion or kind") {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := kube.DecodeYAML([]byte("a: [\n")); err == nil {

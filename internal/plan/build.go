@@ -12,6 +12,7 @@ import (
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/decode"
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/internal/secrets"
 )
@@ -223,12 +224,12 @@ func ReadManifests(packagesDir string, dirs []string) ([]helm.Manifest, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read manifests: %w", err)
 			}
-			objs, err := helm.SplitYAML(string(data))
+			objs, err := kube.DecodeFile(filepath.Join(filepath.Base(packagesDir), d, n), data)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", filepath.Join("packages", d, n), err)
+				return nil, err
 			}
 			for _, o := range objs {
-				m := helm.FromObject(o)
+				m := helm.FromObject(o.Object)
 				m.Source = filepath.Join(filepath.Base(packagesDir), d, n)
 				if m.Kind == "" || m.APIVersion == "" || m.Name == "" {
 					return nil, fmt.Errorf("%s: an object without apiVersion, kind or metadata.name", m.Source)
