@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -87,7 +88,7 @@ func DecodeFile(name string, data []byte) ([]*unstructured.Unstructured, error) 
 			return nil, fmt.Errorf("%s: %s", pos(line, 1), msg)
 		}
 		if dup, first := duplicateKey(&n); dup != nil {
-			return nil, fmt.Errorf("%s: duplicate key %q (first at line %d); YAML readers keep one of them silently, so fleetup refuses both", pos(dup.Line, dup.Column), dup.Value, doc.Line+first.Line-1)
+			return nil, fmt.Errorf("%s: key %q given twice with different values (first at line %d); YAML readers keep one of them silently, so fleetup refuses both", pos(dup.Line, dup.Column), dup.Value, doc.Line+first.Line-1)
 		}
 		var m map[string]any
 		if err := sigsyaml.Unmarshal([]byte(doc.Text), &m); err != nil {
@@ -114,6 +115,15 @@ func DecodeFile(name string, data []byte) ([]*unstructured.Unstructured, error) 
 	return out, nil
 }
 
+// sameNode reports whether two YAML values decode to the same data.
+func sameNode(a, b *yaml.Node) bool {
+	var x, y any
+	if a.Decode(&x) != nil || b.Decode(&y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // yamlErrorLine takes the line out of a yaml.v3 syntax error.
@@ -126,20 +136,22 @@ func yamlErrorLine(err error) (int, string) {
 	return 1, strings.TrimPrefix(msg, "yaml: ")
 }
 
-// duplicateKey finds a key given twice in one mapping: the second and
-// the first.
+// duplicateKey finds a key given twice in one mapping with two different
+// values: the second and the first. The same key with the same value
+// twice means one thing to every reader (CNOE's appset chart renders
+// ignoreDifferences twice), so it passes.
 func duplicateKey(n *yaml.Node) (dup, first *yaml.Node) {
 	if n.Kind == yaml.MappingNode {
-		seen := map[string]*yaml.Node{}
+		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
 				continue
 			}
-			if f, ok := seen[k.Value]; ok {
-				return k, f
+			if j, ok := seen[k.Value]; ok && !sameNode(n.Content[j+1], n.Content[i+1]) {
+				return k, n.Content[j]
 			}
-			seen[k.Value] = k
+			seen[k.Value] = i
 		}
 	}
 	for _, c := range n.Content {

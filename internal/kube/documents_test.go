@@ -75,10 +75,18 @@ func TestDecodeGluedDocuments(t *testing.T) {
 	}
 }
 
+func TestDecodeSameKeyTwiceWithTheSameValue(t *testing.T) {
+	// CNOE's appset chart renders ignoreDifferences twice, alike.
+	objs, err := DecodeYAML([]byte("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec:\n  ignoreDifferences:\n    - {kind: Secret, jsonPointers: [/data]}\n  ignoreDifferences:\n  - kind: Secret\n    jsonPointers: [/data]\n"))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("%v %v", objs, err)
+	}
+}
+
 func TestDecodeErrorsSayWhere(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"duplicate key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: c\n", `m.yaml:9:3: duplicate key "name" (first at line 8)`},
-		{"duplicate top key in glued doc", "kind: A\napiVersion: v1\nmetadata: {name: a}\n---apiVersion: v1\nkind: B\nkind: C\n", `m.yaml:6:1: duplicate key "kind" (first at line 5)`},
+		{"duplicate key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: c\n", `m.yaml:9:3: key "name" given twice with different values (first at line 8)`},
+		{"duplicate top key in glued doc", "kind: A\napiVersion: v1\nmetadata: {name: a}\n---apiVersion: v1\nkind: B\nkind: C\n", `m.yaml:6:1: key "kind" given twice with different values (first at line 5)`},
 		{"syntax", "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\nkind: B\napiVersion: v1\nc: d: e\n", "m.yaml:7:1: mapping values are not allowed"},
 		{"no kind", "---\n\nmetadata: {name: a}\n", "m.yaml:3:1: no apiVersion or kind"},
 	} {
