@@ -47,12 +47,16 @@ func (a *Addon) Timeout(def time.Duration) time.Duration {
 	return def
 }
 
+// IsManifest reports whether a path addon is plain manifests.
+func (a *Addon) IsManifest() bool { return strings.HasPrefix(a.Type, "manifest") }
+
 // Source classifies where the addon comes from.
 func (a *Addon) Source() Source {
 	if a.Path != "" {
-		kind := SourceManifests
-		if a.Type == "chart" {
-			kind = SourceGitChart
+		// CNOE's rule: a path is a chart unless type says manifest(s).
+		kind := SourceGitChart
+		if a.IsManifest() {
+			kind = SourceManifests
 		}
 		return Source{Kind: kind, Path: a.Path}
 	}

@@ -127,7 +127,7 @@ func TestCatalogErrors(t *testing.T) {
 		{"missing path", "a:\n  enabled: true\n  path: packages/lokal\n  type: chart\n", "", nil,
 			[]string{"packages/addons/values.yaml:3:9: a.path: \"packages/lokal\" does not exist in the packages tree", `did you mean "packages/local"?`}},
 		{"path escapes", "a:\n  enabled: true\n  path: ../../etc\n  type: manifest\n", "", nil, []string{"a.path: \"../../etc\" leaves the repository"}},
-		{"path type missing", "a:\n  enabled: true\n  path: packages/local\n", "", nil, []string{"a.type: missing for a path addon", "has a Chart.yaml: set type: chart"}},
+		{"path type missing", "a:\n  enabled: true\n  path: packages/plain\n", "", nil, []string{"a.type: missing, so packages/plain is rendered as a Helm chart (CNOE's rule), but it has no Chart.yaml", "set type: manifest"}},
 		{"path type wrong", "a:\n  enabled: true\n  path: packages/plain\n  type: chart\n", "", nil, []string{"a.type: type is chart but packages/plain has no Chart.yaml"}},
 		{"missing manifests", helm("a", "  additionalResources:\n    - path: true\n      manifestPath: manifests\n      type: manifests\n"), "", nil,
 			[]string{"a.additionalResources[0].manifestPath:", "does not exist"}},
@@ -161,6 +161,26 @@ func TestCatalogErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCNOEDefaults: a catalog written for CNOE's appset chart sets no
+// value files and no type on a chart path; CNOE's chart defaults apply.
+func TestCNOEDefaults(t *testing.T) {
+	root := catalogTree(t, "a:\n  enabled: true\n  path: packages/local\n", nil)
+	c, err := load(t, root, baseConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get("a").Source().Kind; got != SourceGitChart {
+		t.Errorf("a path without type is %s, want a chart", got)
+	}
+	if strings.Join(c.Globals.ValueFiles, ",") != "values.yaml" {
+		t.Errorf("value files %v, want CNOE's default [values.yaml]", c.Globals.ValueFiles)
+	}
+	root = catalogTree(t, "valueFiles: []\na:\n  enabled: true\n  path: packages/local\n", nil)
+	if c, err = load(t, root, baseConfig); err != nil || len(c.Globals.ValueFiles) != 0 {
+		t.Errorf("an explicit empty list is kept: %v %v", c.Globals.ValueFiles, err)
 	}
 }
 

@@ -105,6 +105,11 @@ func Parse(file string, data []byte) (*Catalog, error) {
 		c.Addons = append(c.Addons, a)
 	}
 	decode.Into(res, "", globals, &c.Globals)
+	if !hasKey(globals, "valueFiles") {
+		// CNOE's appset chart reads packages/<addon>/values.yaml when the
+		// catalog names no value files; so do the Helm releases.
+		c.Globals.ValueFiles = DefaultValueFiles()
+	}
 	if len(res.Errors) == 0 {
 		vals, _ := decode.Generic(res, "", root).(map[string]any)
 		c.Values = vals
@@ -123,6 +128,9 @@ func Parse(file string, data []byte) (*Catalog, error) {
 	}
 	return c, nil
 }
+
+// DefaultValueFiles are the value files of CNOE's appset chart's defaults.
+func DefaultValueFiles() []string { return []string{"values.yaml"} }
 
 func hasKey(n *yaml.Node, key string) bool {
 	for i := 0; i+1 < len(n.Content); i += 2 {

@@ -75,13 +75,11 @@ func (c *Catalog) checkSource(a *Addon) decode.Errors {
 		} else {
 			_, statErr := os.Stat(filepath.Join(c.RepoRoot, p, "Chart.yaml"))
 			isChart := statErr == nil
-			// Argo CD decides helm or plain directory from the Application
-			// spec, so the catalog must say which one it is.
+			// Argo CD renders a path with a helm block as a chart; CNOE's
+			// appset chart adds one unless type is manifest.
 			switch {
-			case a.Type == "" && isChart:
-				add("type", &decode.ValueError{Msg: "missing for a path addon", Expected: "chart or manifest", Hint: a.Path + " has a Chart.yaml: set type: chart"})
-			case a.Type == "":
-				add("type", &decode.ValueError{Msg: "missing for a path addon", Expected: "chart or manifest", Hint: a.Path + " has no Chart.yaml: set type: manifest"})
+			case a.Type == "" && !isChart:
+				add("type", &decode.ValueError{Msg: fmt.Sprintf("missing, so %s is rendered as a Helm chart (CNOE's rule), but it has no Chart.yaml", a.Path), Expected: "chart or manifest", Hint: "set type: manifest"})
 			case a.Type == "chart" && !isChart:
 				add("type", &decode.ValueError{Msg: fmt.Sprintf("type is chart but %s has no Chart.yaml", a.Path), Expected: "a chart directory, or type: manifest"})
 			}

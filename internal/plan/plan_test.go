@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,6 +101,64 @@ func BenchmarkPlan(b *testing.B) {
 		}
 		if _, err := Build(cfg, cat, &redact.Redactor{}, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCNOEStyleCatalogRenders: a catalog as CNOE writes it, with no
+// top-level syncPolicy or valueFiles and a path addon without type, gets
+// the defaults of CNOE's appset chart: every ApplicationSet has a real
+// syncPolicy (not null, which the API server refuses) and the Helm
+// releases keep their packages/<chart>/values.yaml.
+func TestCNOEStyleCatalogRenders(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "packages"), os.DirFS(filepath.Join(root, "packages"))); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "packages", "addons", "values.yaml")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	skip := false
+	for _, line := range strings.Split(string(b), "\n") {
+		top := line != "" && line[0] != ' ' && line[0] != '#'
+		if top {
+			skip = strings.HasPrefix(line, "syncPolicy:") || strings.HasPrefix(line, "valueFiles:") || strings.HasPrefix(line, "syncPolicyAppSet:")
+		}
+		if !skip {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("config.yaml", dir, []byte("repo:\n  url: https://github.com/org/platform\ncluster_name: hub\nregion: eu-central-1\ndomain: platform.example.org\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Build(cfg, cat, &redact.Redactor{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.ApplicationSets {
+		sp, ok := s.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["syncPolicy"].(map[string]any)
+		if !ok || sp["automated"] == nil {
+			t.Errorf("%s: template syncPolicy %v", s.Name, sp)
+		}
+		if sp, ok := s.Object["spec"].(map[string]any)["syncPolicy"].(map[string]any); !ok || len(sp) == 0 {
+			t.Errorf("%s: ApplicationSet syncPolicy %v", s.Name, sp)
+		}
+	}
+	for _, r := range p.Releases {
+		if len(r.ValueFiles) == 0 || !strings.HasSuffix(r.ValueFiles[0], filepath.Join(r.Chart, "values.yaml")) {
+			t.Errorf("release %s value files %v", r.Release, r.ValueFiles)
 		}
 	}
 }
