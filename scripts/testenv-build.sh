@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Builds the real components of the test environment (etcd, Kubernetes control
-# plane, kwok, Argo CD, helm, External Secrets) from pinned Go module versions
-# into a cache directory outside the repository, keyed by version. A component
-# already in the cache is skipped, so a warm run takes a second.
+# plane, kwok, Argo CD, helm, External Secrets and its chart) from pinned Go
+# module versions into a cache directory outside the repository, keyed by
+# version. A component already in the cache is skipped, so a warm run takes a
+# second.
 #
 #   scripts/testenv-build.sh            build what is missing, print the cache dir
 #   FLEETUP_TESTENV_CACHE=DIR ...       use another cache directory
+#   FLEETUP_TESTENV_COMPONENTS="kwok helm" ...  only these components
 #
 # Upstream modules that carry `replace` directives cannot be `go install`ed, so
 # each is built from a scratch "wrapper" module that requires it and copies its
 # replace block (see shared/testenv.md).
+#
+# Runs at once on one machine (two `make test`) take turns: each holds an
+# exclusive lock on the cache while it builds, so the second waits and then
+# finds the components complete. Each build writes into its own temporary
+# directory under the cache, moved into place when done, so a killed build
+# leaves nothing a later run would take for a component.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,9 +27,43 @@ source "$here/test/envtest/versions.env"
 cache="${FLEETUP_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fleetup/testenv}"
 mkdir -p "$cache"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+lockdir="$cache/.lock.d" # the lock when flock(1) is missing
+lock_fd=""
+# Also removes this run's unfinished builds at once, and its mkdir lock.
+cleanup() {
+	rm -rf "$work" "$cache/.build-$$-"*
+	if [[ "$(cat "$lockdir/pid" 2>/dev/null)" == "$$" ]]; then rm -rf "$lockdir"; fi
+}
+trap cleanup EXIT
 
 log() { printf '%s testenv: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# lock_cache: waits for the exclusive lock on the cache, held until exit.
+lock_cache() {
+	if command -v flock >/dev/null; then
+		exec {lock_fd}>>"$cache/.lock"
+		if ! flock -n "$lock_fd"; then
+			log "another build holds $cache/.lock: waiting for it"
+			flock "$lock_fd"
+		fi
+		return 0
+	fi
+	# mkdir is atomic. A holder killed with SIGKILL leaves its directory
+	# behind: a lock whose process is gone is taken over.
+	local pid waited=""
+	until mkdir "$lockdir" 2>/dev/null; do
+		pid="$(cat "$lockdir/pid" 2>/dev/null || true)"
+		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+			log "taking over the lock of process $pid, which is gone"
+			rm -rf "$lockdir"
+			continue
+		fi
+		[[ -n "$waited" ]] || log "another build holds $lockdir: waiting for it"
+		waited=1
+		sleep 2
+	done
+	echo "$$" >"$lockdir/pid"
+}
 
 export GOFLAGS=-mod=mod
 export CGO_ENABLED=0
@@ -30,20 +72,21 @@ ldflags_base='-s -w'
 # component NAME VERSION: the cache directory of one component build.
 component_dir() { echo "$cache/$1-$2"; }
 
-# done_or_start NAME VERSION: returns 1 when already built.
-needs_build() {
-	local dir
-	dir="$(component_dir "$1" "$2")"
-	[[ -f "$dir/.complete" ]] && return 1
-	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
-	return 0
+# built NAME VERSION: whether the component is complete in the cache.
+built() { [[ -f "$(component_dir "$1" "$2")/.complete" ]]; }
+
+# build_dir NAME: a new directory (with bin/) under the cache for one build.
+build_dir() {
+	local tmp
+	tmp="$(mktemp -d "$cache/.build-$$-$1.XXXXXX")" && chmod 755 "$tmp" && mkdir "$tmp/bin" && echo "$tmp"
 }
 
+# finish NAME VERSION DIR: marks the build in DIR complete, moves it into place.
 finish() {
 	local dir
 	dir="$(component_dir "$1" "$2")"
-	touch "$dir.tmp/.complete"
-	rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	touch "$3/.complete"
+	rm -rf "$dir" && mv "$3" "$dir"
 }
 
 # gomod_path MODULE VERSION: downloads the module and prints its go.mod path.
@@ -105,10 +148,10 @@ wrapper() {
 }
 
 build_etcd() {
-	needs_build etcd "$ETCD_VERSION" || return 0
+	built etcd "$ETCD_VERSION" && return 0
 	log "building etcd $ETCD_VERSION (about 1 minute)"
 	local dir="$work/etcd" out
-	out="$(component_dir etcd "$ETCD_VERSION").tmp"
+	out="$(build_dir etcd)"
 	mkdir -p "$dir"
 	(
 		cd "$dir"
@@ -128,16 +171,16 @@ build_etcd() {
 		go mod tidy
 		go build -trimpath -ldflags "$ldflags_base" -o "$out/bin/etcd" .
 	)
-	finish etcd "$ETCD_VERSION"
+	finish etcd "$ETCD_VERSION" "$out"
 }
 
 build_kubernetes() {
-	needs_build kubernetes "$KUBERNETES_VERSION" || return 0
+	built kubernetes "$KUBERNETES_VERSION" && return 0
 	log "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBERNETES_VERSION (about 7 minutes)"
 	local v="${KUBERNETES_VERSION#v}" major minor patch staging dir out gomod
 	IFS=. read -r major minor patch <<<"$v"
 	staging="v0.$minor.$patch"
-	out="$(component_dir kubernetes "$KUBERNETES_VERSION").tmp"
+	out="$(build_dir kubernetes)"
 	dir="$(wrapper kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)"
 	gomod="$(gomod_path k8s.io/kubernetes "$KUBERNETES_VERSION")"
@@ -152,32 +195,32 @@ build_kubernetes() {
 		go build -trimpath -ldflags "$ldflags_base$stamp" -o "$out/bin/" \
 			k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 	)
-	finish kubernetes "$KUBERNETES_VERSION"
+	finish kubernetes "$KUBERNETES_VERSION" "$out"
 }
 
 build_kwok() {
-	needs_build kwok "$KWOK_VERSION" || return 0
+	built kwok "$KWOK_VERSION" && return 0
 	log "building kwok $KWOK_VERSION (about 2 minutes)"
 	local out
-	out="$(component_dir kwok "$KWOK_VERSION").tmp"
+	out="$(build_dir kwok)"
 	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-	finish kwok "$KWOK_VERSION"
+	finish kwok "$KWOK_VERSION" "$out"
 }
 
 build_helm() {
-	needs_build helm "$HELM_VERSION" || return 0
+	built helm "$HELM_VERSION" && return 0
 	log "building helm $HELM_VERSION (about 2 minutes)"
 	local out
-	out="$(component_dir helm "$HELM_VERSION").tmp"
+	out="$(build_dir helm)"
 	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-	finish helm "$HELM_VERSION"
+	finish helm "$HELM_VERSION" "$out"
 }
 
 build_argocd() {
-	needs_build argocd "$ARGOCD_VERSION" || return 0
+	built argocd "$ARGOCD_VERSION" && return 0
 	log "building argocd $ARGOCD_VERSION (about 6 minutes)"
 	local dir out gomod src
-	out="$(component_dir argocd "$ARGOCD_VERSION").tmp"
+	out="$(build_dir argocd)"
 	dir="$(wrapper argocd github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" github.com/argoproj/argo-cd/v3/cmd)"
 	gomod="$(gomod_path github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION")"
 	(
@@ -191,14 +234,14 @@ build_argocd() {
 	mkdir -p "$out/crds"
 	cp "$src"/manifests/crds/*-crd.yaml "$out/crds/"
 	chmod -R u+w "$out/crds"
-	finish argocd "$ARGOCD_VERSION"
+	finish argocd "$ARGOCD_VERSION" "$out"
 }
 
 build_eso() {
-	needs_build external-secrets "$ESO_VERSION" || return 0
+	built external-secrets "$ESO_VERSION" && return 0
 	log "building external-secrets $ESO_VERSION (about 8 minutes)"
 	local dir out gomod src
-	out="$(component_dir external-secrets "$ESO_VERSION").tmp"
+	out="$(build_dir external-secrets)"
 	dir="$(wrapper eso github.com/external-secrets/external-secrets "$ESO_VERSION" github.com/external-secrets/external-secrets)"
 	gomod="$(gomod_path github.com/external-secrets/external-secrets "$ESO_VERSION")"
 	(
@@ -212,7 +255,34 @@ build_eso() {
 	mkdir -p "$out/crds"
 	cp "$src/deploy/crds/bundle.yaml" "$out/crds/bundle.yaml"
 	chmod -R u+w "$out/crds"
-	finish external-secrets "$ESO_VERSION"
+	finish external-secrets "$ESO_VERSION" "$out"
+}
+
+# The upstream External Secrets chart, for tests that install the real chart
+# (test/envtest.ESOChart). Helm insists on finding the bitwarden-sdk-server
+# dependency in charts/ even when disabled, so it is removed from Chart.yaml
+# and Chart.lock goes. No CRDs: the environment applies ESO's CRDs at start,
+# and Applications of several tests claiming them would fight.
+build_eso_chart() {
+	built eso-chart "$ESO_VERSION" && return 0
+	log "copying the external-secrets chart of $ESO_VERSION"
+	local out src chart
+	out="$(build_dir eso-chart)"
+	rmdir "$out/bin"
+	src="$(GOSUMDB=off module_dir github.com/external-secrets/external-secrets "$ESO_VERSION")"
+	chart="$out/external-secrets"
+	cp -R "$src/deploy/charts/external-secrets" "$chart"
+	chmod -R u+w "$chart"
+	rm -f "$chart/Chart.lock"
+	# dependencies: is a top-level key whose list lines are indented or
+	# start with "-"; the next top-level key ends it.
+	awk '/^dependencies:/ {skip=1; next} skip && /^[^[:space:]-]/ {skip=0} !skip' "$chart/Chart.yaml" >"$chart/Chart.yaml.new"
+	mv "$chart/Chart.yaml.new" "$chart/Chart.yaml"
+	if grep -q -e '^dependencies:' -e bitwarden "$chart/Chart.yaml"; then
+		log "could not remove the dependencies of $chart/Chart.yaml"
+		exit 1
+	fi
+	finish eso-chart "$ESO_VERSION" "$out"
 }
 
 ensure_redis() {
@@ -226,9 +296,13 @@ ensure_redis() {
 }
 
 start=$SECONDS
-ensure_redis
-for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso}; do
-	"build_$c"
+lock_cache
+# With the lock held, build directories still here are those of killed runs.
+rm -rf "$cache"/.build-*
+# Not inherited by apt-get: a daemon its packages start would hold the lock.
+if [[ -n "$lock_fd" ]]; then ensure_redis {lock_fd}>&-; else ensure_redis; fi
+for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart}; do
+	"build_${c//-/_}"
 done
 log "components ready in $cache ($((SECONDS - start)) s)"
 echo "$cache"
