@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/decode"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 )
 
 const exitCodesHelp = `Exit codes:
@@ -66,7 +68,10 @@ manages everything.
 	f.BoolVar(&g.Yes, "yes", false, "answer yes to the approval prompt (required without a terminal)")
 	f.StringVar(&g.LogFormat, "log-format", "text", "log format without a terminal: text or json")
 	f.CountVarP(&g.Verbose, "verbose", "v", "more detail (repeat for more)")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.Validate() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		routeKlog(g)
+		return g.Validate()
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
@@ -98,4 +103,18 @@ manages everything.
 		}
 	}
 	return root
+}
+
+// routeKlog keeps client-go's own log lines (a reflector's "Failed to
+// watch ... connection refused" while the API server restarts) out of
+// fleetup's text and JSON output: discarded, or on stderr with -v.
+func routeKlog(g *cli.Global) {
+	var h slog.Handler = slog.DiscardHandler
+	if g.Verbose > 0 {
+		h = slog.NewTextHandler(g.Stderr, nil)
+		if g.LogFormat == "json" {
+			h = slog.NewJSONHandler(g.Stderr, nil)
+		}
+	}
+	klog.SetSlogLogger(slog.New(h))
 }

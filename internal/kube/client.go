@@ -44,9 +44,18 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// New builds a Client for cfg.
-func New(cfg *rest.Config) (*Client, error) {
+// New builds a Client for cfg whose requests retry transient failures
+// with the default RetryOptions.
+func New(cfg *rest.Config) (*Client, error) { return NewWithRetry(cfg, RetryOptions{}) }
+
+// NewWithRetry builds a Client for cfg whose requests retry transient
+// failures as retry says. Its Config carries the retrying transport, so
+// clients made from it (Helm's) retry too.
+func NewWithRetry(cfg *rest.Config, retry RetryOptions) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
+	// Wrapped innermost of client-go's wrappers but outside any of cfg's
+	// own (the EKS token), so each attempt goes through those again.
+	cfg.Wrap(retry.Wrap)
 	if cfg.QPS == 0 {
 		// Installs apply hundreds of objects; client-go's default of 5 QPS
 		// would make that slow for no benefit.
