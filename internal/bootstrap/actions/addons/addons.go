@@ -124,9 +124,12 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		return out, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Shutdown waits for the informers, which stop only once ctx is done.
+	defer func() {
+		cancel()
+		factory.Shutdown()
+	}()
 	factory.Start(ctx.Done())
-	defer factory.Shutdown()
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
 		return out, fmt.Errorf("addons: watching Applications: %w", context.Cause(ctx))
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/config"
@@ -23,6 +24,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/version"
 )
+
+// reachTimeout bounds the first contact with the cluster.
+const reachTimeout = 30 * time.Second
 
 // MinKubernetes is the oldest supported API server.
 const MinKubernetes = "1.29.0"
@@ -73,7 +77,11 @@ func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 		r.Live = live
 		problems = append(problems, p...)
 	}
-	who, ver, err := identity(ctx, env.Kube)
+	// Requests retry an unreachable server until their deadline: a cluster
+	// that does not answer within reachTimeout is reported, not waited for.
+	rctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	who, ver, err := identity(rctx, env.Kube)
+	cancel()
 	if err != nil {
 		fail("cluster not reachable: %v", err)
 	} else {
