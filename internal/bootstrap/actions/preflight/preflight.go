@@ -7,6 +7,7 @@ package preflight
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/version"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
 )
 
 // reachTimeout bounds the first contact with the cluster.
@@ -109,9 +111,14 @@ func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 }
 
 func identity(ctx context.Context, c *kube.Client) (user, ver string, err error) {
-	v, err := c.Typed.Discovery().ServerVersion()
+	// Discovery's ServerVersion takes no context; this GET does.
+	raw, err := c.Typed.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
 		return "", "", err
+	}
+	var v apimachineryversion.Info
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", "", fmt.Errorf("read /version: %w", err)
 	}
 	review, err := c.Typed.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
