@@ -27,6 +27,9 @@ type Inventory struct {
 	Namespaces []string // namespaces fleetup created
 	PVCs       []string // claims the catalog declares, deleted unless --keep-pvcs
 	CRDs       []string // with --purge-crds
+	// AddonCRDs are the CRDs the addons' Applications list now: uninstall
+	// records them before it removes the Applications.
+	AddonCRDs []string
 	// CustomResources counts the custom resources of those CRDs.
 	CustomResources int
 	Record          bool // the install record
@@ -141,8 +144,14 @@ func TakeInventory(ctx context.Context, k *kube.Client, h *helm.Releaser, p *pla
 		return nil, err
 	}
 	inv.Record = progress.PlanHash != "" || len(progress.Done) > 0
+	// Read whatever the flags: a run without --purge-crds that is killed
+	// after removing the addons must still leave them for one with it.
+	if inv.AddonCRDs, err = purgecrs.ApplicationCRDs(ctx, k, p); err != nil {
+		return nil, err
+	}
 	if o.PurgeCRDs {
-		crds, err := purgecrs.CRDs(ctx, k, actions.CRDGroups(p))
+		sel := purgecrs.Select(p, record.MergeNames(progress.CRDs, inv.AddonCRDs))
+		crds, err := purgecrs.CRDs(ctx, k, sel)
 		if err != nil {
 			return nil, err
 		}

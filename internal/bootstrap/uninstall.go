@@ -150,7 +150,9 @@ func (u *Uninstall) Execute(ctx context.Context) (UninstallResult, error) {
 	if err != nil {
 		return UninstallResult{}, err
 	}
-	if err := progress.BeginUninstall(ctx); err != nil {
+	// Recorded before anything is removed: the Applications that list
+	// these CRDs go with the addons.
+	if err := progress.BeginUninstall(ctx, u.inv.AddonCRDs); err != nil {
 		return UninstallResult{}, err
 	}
 	env := &actions.Env{Plan: u.Plan, Kube: u.Kube, Helm: u.Helm, Report: u.Report}

@@ -13,15 +13,18 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/catalog"
+	fkube "github.com/fleetup/fleetup/internal/kube"
 	"helm.sh/helm/v4/pkg/action"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/cli"
 	"helm.sh/helm/v4/pkg/kube"
 	"helm.sh/helm/v4/pkg/registry"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	releasev1 "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 )
 
@@ -43,6 +46,11 @@ type Spec struct {
 	RepoRoot string
 	Values   map[string]any
 	Timeout  time.Duration
+	// CRDs, when set, is given the CRDs of the chart's crds/ before an
+	// install or upgrade, and Helm skips them: Helm creates only the
+	// missing ones and does not track them, so the caller creates them
+	// itself and marks them as its own.
+	CRDs func(ctx context.Context, crds []*unstructured.Unstructured) error
 }
 
 // Action says what Apply did.
@@ -89,19 +97,37 @@ func (r *Releaser) settings() *cli.EnvSettings {
 // LoadChart fetches the chart of a source: from a Helm repository, an OCI
 // registry, or a directory of the local checkout.
 func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, error) {
-	if err := ctx.Err(); err != nil {
+	path, err := r.chartPath(ctx, spec)
+	if err != nil {
 		return nil, err
+	}
+	return load(path)
+}
+
+func load(path string) (*chartv2.Chart, error) {
+	ch, err := loader.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", path, err)
+	}
+	return ch, nil
+}
+
+// chartPath is where the chart of a source is on this machine: fetched
+// into the cache, or in the checkout.
+func (r *Releaser) chartPath(ctx context.Context, spec Spec) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
 	}
 	src := spec.Source
 	switch src.Kind {
 	case catalog.SourceGitChart:
-		return LoadChart(filepath.Join(spec.RepoRoot, src.Path))
+		return filepath.Join(spec.RepoRoot, src.Path), nil
 	case catalog.SourceHelmRepo, catalog.SourceOCI:
 	default:
-		return nil, fmt.Errorf("%s is a %s source, not a chart", spec.Name, src.Kind)
+		return "", fmt.Errorf("%s is a %s source, not a chart", spec.Name, src.Kind)
 	}
 	if err := os.MkdirAll(r.CacheDir, 0o755); err != nil {
-		return nil, err
+		return "", err
 	}
 	plain := src.Kind == catalog.SourceOCI && src.Loopback()
 	ropts := []registry.ClientOption{registry.ClientOptEnableCache(true), registry.ClientOptWriter(io.Discard)}
@@ -111,7 +137,7 @@ func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, er
 	}
 	rc, err := registry.NewClient(ropts...)
 	if err != nil {
-		return nil, fmt.Errorf("helm registry client: %w", err)
+		return "", fmt.Errorf("helm registry client: %w", err)
 	}
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(r.logger().Handler()))
 	cfg.RegistryClient = rc
@@ -126,13 +152,34 @@ func (r *Releaser) LoadChart(ctx context.Context, spec Spec) (*chartv2.Chart, er
 	}
 	path, err := opts.LocateChart(name, r.settings())
 	if err != nil {
-		return nil, fmt.Errorf("fetch chart %s %s from %s: %w", src.Chart, src.Version, src.URL, err)
+		return "", fmt.Errorf("fetch chart %s %s from %s: %w", src.Chart, src.Version, src.URL, err)
 	}
-	ch, err := loader.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("load chart %s: %w", path, err)
+	return path, nil
+}
+
+// ChartCRDs are the CustomResourceDefinitions of ch's crds/ directories:
+// its own and those of the dependencies values enable, the ones Helm's
+// install would create. It drops ch's disabled dependencies, as Helm's
+// install does, which must not happen twice to a chart (aliased
+// dependencies would be lost): give it a chart that is not installed.
+func ChartCRDs(ch *chartv2.Chart, values map[string]any) ([]*unstructured.Unstructured, error) {
+	if err := chartutil.ProcessDependencies(ch, values); err != nil {
+		return nil, fmt.Errorf("chart %s: dependencies: %w", ch.Name(), err)
 	}
-	return ch, nil
+	var out []*unstructured.Unstructured
+	for _, c := range ch.CRDObjects() {
+		objs, err := fkube.DecodeFile(c.Filename, c.File.Data)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", ch.Name(), err)
+		}
+		for _, o := range objs {
+			if o.GetKind() != "CustomResourceDefinition" {
+				return nil, fmt.Errorf("chart %s: %s holds a %s; crds/ may hold only CustomResourceDefinitions", ch.Name(), c.Filename, o.GetKind())
+			}
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // Apply installs the release, upgrades it when its chart version or values
@@ -143,7 +190,11 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	ch, err := r.LoadChart(ctx, spec)
+	path, err := r.chartPath(ctx, spec)
+	if err != nil {
+		return Result{}, err
+	}
+	ch, err := load(path)
 	if err != nil {
 		return Result{}, err
 	}
@@ -164,6 +215,21 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 		}
 		return Result{Action: Unchanged, Revision: cur.Version, ChartVersion: version}, nil
 	}
+	if spec.CRDs != nil {
+		// A chart of its own: Helm's install processes the dependencies
+		// of the one it gets again.
+		own, err := load(path)
+		if err != nil {
+			return Result{}, err
+		}
+		crds, err := ChartCRDs(own, spec.Values)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := spec.CRDs(ctx, crds); err != nil {
+			return Result{}, err
+		}
+	}
 	var rel any
 	act := Installed
 	if cur == nil {
@@ -172,6 +238,7 @@ func (r *Releaser) Apply(ctx context.Context, spec Spec) (Result, error) {
 		in.WaitStrategy, in.Timeout = kube.StatusWatcherStrategy, spec.Timeout
 		in.WaitOptions = []kube.WaitOption{kube.WithWaitContext(ctx)}
 		in.Version = version
+		in.SkipCRDs = spec.CRDs != nil
 		in.Labels = map[string]string{releaseLabelKey: releaseLabelValue}
 		rel, err = in.RunWithContext(ctx, ch, spec.Values)
 	} else {

@@ -6,6 +6,8 @@ package record
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -25,7 +27,12 @@ type Progress struct {
 	Done map[string]bool
 	// Uninstalling is true once `fleetup uninstall` started.
 	Uninstalling bool
-	kube         *kube.Client
+	// CRDs are the CRDs the addons' Applications listed when an uninstall
+	// started: deleting an Application never deletes its CRDs, and once it
+	// is gone nothing else says they were the addon's, so a rerun after an
+	// interrupted uninstall still knows them for --purge-crds.
+	CRDs []string
+	kube *kube.Client
 }
 
 // Namespace holds the records.
@@ -49,6 +56,9 @@ func Load(ctx context.Context, c *kube.Client, cluster string) (*Progress, error
 	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
 	p.PlanHash = data["plan"]
 	p.Uninstalling = data[uninstallKey] == "started"
+	if v := data[crdsKey]; v != "" {
+		p.CRDs = strings.Split(v, "\n")
+	}
 	for k, v := range data {
 		if len(k) > 5 && k[:5] == "step." && v == "done" {
 			p.Done[k[5:]] = true
@@ -90,6 +100,9 @@ func (p *Progress) save(ctx context.Context) error {
 	if p.Uninstalling {
 		data[uninstallKey] = "started"
 	}
+	if len(p.CRDs) > 0 {
+		data[crdsKey] = strings.Join(p.CRDs, "\n")
+	}
 	for s := range p.Done {
 		data["step."+s] = "done"
 	}
@@ -101,17 +114,36 @@ func (p *Progress) save(ctx context.Context) error {
 	return nil
 }
 
-// Uninstalling is set once an uninstall started; status reports it.
-const uninstallKey = "uninstall"
+// Keys of the uninstall's data: uninstallKey is set once an uninstall
+// started (status reports it), crdsKey holds CRDs, one name a line.
+const (
+	uninstallKey = "uninstall"
+	crdsKey      = "uninstall.crds"
+)
 
-// BeginUninstall marks the platform as being uninstalled, when it has a
-// record (a platform without one has nothing for status to follow).
-func (p *Progress) BeginUninstall(ctx context.Context) error {
+// BeginUninstall marks the platform as being uninstalled and adds crds to
+// the recorded CRDs (what an earlier, interrupted run recorded is kept),
+// when it has a record (a platform without one has nothing for status to
+// follow).
+func (p *Progress) BeginUninstall(ctx context.Context, crds []string) error {
 	if p.PlanHash == "" && len(p.Done) == 0 {
 		return nil
 	}
 	p.Uninstalling = true
+	p.CRDs = MergeNames(p.CRDs, crds)
 	return p.save(ctx)
+}
+
+// MergeNames is the sorted union of a and b, without duplicates, so the
+// record reads the same however often a name is added.
+func MergeNames(a, b []string) []string {
+	out := append(append([]string{}, a...), b...)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	return out
 }
 
 // Remove deletes the record, and fleetup's namespace once no other

@@ -17,8 +17,8 @@ import (
 )
 
 // Owner is fleetup's ownership label: uninstall deletes only objects that
-// carry it (CRDs of --purge-crds and the catalog's PVCs are selected by the
-// catalog instead).
+// carry it (the catalog's PVCs, and with --purge-crds the CRDs of its
+// crdGroups and of the addons' Applications, are selected otherwise).
 var Owner = kube.Owner{Key: plan.LabelManaged, Value: "true"}
 
 // RemoveOptions are uninstall's flags.
@@ -137,26 +137,28 @@ func OwnedNamespaces(p *plan.Plan) []string {
 	return out
 }
 
-// CRDGroups are the API groups --purge-crds removes: those the catalog
-// declares for the installed addons, and those of the bootstrap CRDs.
+// CRDGroups are the API groups the catalog declares for the installed
+// addons: --purge-crds removes every CRD in them, the user said so. The
+// CRDs fleetup installed itself are known without them (purgecrs.Select).
 func CRDGroups(p *plan.Plan) []string {
 	seen := map[string]bool{}
 	var out []string
-	add := func(g string) {
-		if g != "" && !seen[g] {
-			seen[g] = true
-			out = append(out, g)
-		}
-	}
 	for _, a := range p.Catalog.Installed() {
 		for _, g := range a.CRDGroups {
-			add(g)
-		}
-	}
-	for _, m := range p.Bootstrap {
-		if g, ok, _ := unstructured.NestedString(m.Object, "spec", "group"); ok && m.Kind == "CustomResourceDefinition" {
-			add(g)
+			if g != "" && !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
 		}
 	}
 	return out
 }
+
+// ReleaseAnnotation, on a CRD with fleetup's labels, names the Helm release
+// ("namespace/release") whose chart's crds/ fleetup created it from. Helm
+// does not track those CRDs in the release, so this is how uninstall knows
+// they are fleetup's, and of which platform.
+const ReleaseAnnotation = "fleetup.dev/helm-release"
+
+// ReleaseKey is a release's ReleaseAnnotation value.
+func ReleaseKey(r plan.Release) string { return r.Namespace + "/" + r.Release }

@@ -1,6 +1,9 @@
 // Package helmrelease installs or upgrades one of the two charts fleetup
 // installs itself (Argo CD, External Secrets) with the Helm SDK, unless Argo
 // CD already manages it: after the hand-off fleetup leaves it to Argo CD.
+// The CRDs of the chart's crds/ that do not exist yet fleetup creates
+// itself, with its labels, so uninstall --purge-crds knows them: Helm
+// would create them untracked.
 package helmrelease
 
 import (
@@ -10,7 +13,9 @@ import (
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/helm"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Action installs the release of the addon whose chart is Chart.
@@ -25,7 +30,7 @@ func (a Action) Name() string { return a.chart }
 
 // Describe implements actions.Action.
 func (a Action) Describe(*plan.Plan) string {
-	return "Helm install or upgrade of " + a.title + ", wait for its workloads"
+	return "Helm install or upgrade of " + a.title + " (the chart's crds/ that are missing created by fleetup), wait for its workloads"
 }
 
 // Run implements actions.Action.
@@ -45,18 +50,74 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			out.Summary = fmt.Sprintf("Argo CD manages %s (Application %s is Synced and Healthy); left to it", r.Release, app)
 			return out, nil
 		}
+		crds := kube.Counts{}
 		res, err := env.Helm.Apply(ctx, helm.Spec{
 			Name: r.Release, Namespace: r.Namespace, Source: r.Source, RepoRoot: env.Plan.Catalog.RepoRoot,
 			Values: r.RawValues, Timeout: env.Plan.Config.Timeouts.Helm.D(),
+			CRDs: func(ctx context.Context, objs []*unstructured.Unstructured) error {
+				return applyCRDs(ctx, env, actions.ReleaseKey(r), objs, crds)
+			},
 		})
 		if err != nil {
 			return out, err
 		}
-		out.Changed = res.Action != helm.Unchanged
+		out.Changed = res.Action != helm.Unchanged || crds.Changed()
 		out.Summary = fmt.Sprintf("release %s/%s %s: chart %s %s, revision %d, workloads ready", r.Namespace, r.Release, res.Action, r.Chart, res.ChartVersion, res.Revision)
+		if len(crds) > 0 {
+			out.Summary += fmt.Sprintf("; CRDs of crds/: %s", crds)
+		}
 		return out, nil
 	}
 	return out, fmt.Errorf("no Helm release for chart %s in the plan", a.chart)
+}
+
+// applyCRDs creates the chart's CRDs that do not exist yet, with fleetup's
+// labels and the release in ReleaseAnnotation, keeps those it created
+// before at the chart's version, and waits until they are Established. A
+// CRD that someone else created is left alone and unlabelled: it is not
+// fleetup's to purge.
+func applyCRDs(ctx context.Context, env *actions.Env, release string, objs []*unstructured.Unstructured, counts kube.Counts) error {
+	var applied []*unstructured.Unstructured
+	for _, o := range objs {
+		cur, err := env.Kube.Get(ctx, o)
+		if err != nil {
+			return fmt.Errorf("CRDs of %s: %w", release, err)
+		}
+		if cur != nil && (!actions.Owner.Owns(cur) || cur.GetAnnotations()[actions.ReleaseAnnotation] != release) {
+			continue
+		}
+		o = o.DeepCopy()
+		labels, ann := o.GetLabels(), o.GetAnnotations()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		for k, v := range plan.ManagedLabelSet() {
+			labels[k] = v
+		}
+		ann[actions.ReleaseAnnotation] = release
+		o.SetLabels(labels)
+		o.SetAnnotations(ann)
+		ch, err := env.Kube.ApplyChange(ctx, o)
+		if err != nil {
+			return fmt.Errorf("CRDs of %s: %w", release, err)
+		}
+		counts[ch]++
+		applied = append(applied, o)
+	}
+	ctx, cancel := context.WithTimeout(ctx, env.Plan.Config.Timeouts.Helm.D())
+	defer cancel()
+	for _, o := range applied {
+		if _, err := env.Kube.WaitFor(ctx, kube.CRDs, "", o.GetName(), "CRD "+o.GetName()+" to be Established", kube.Established); err != nil {
+			return fmt.Errorf("CRDs of %s: %w", release, err)
+		}
+	}
+	if counts.Changed() {
+		env.Kube.ResetMapper()
+	}
+	return nil
 }
 
 // handedOff reports whether Argo CD manages the addon now: its Application

@@ -1,5 +1,5 @@
-// Package purgecrds deletes, with --purge-crds, the CRDs of the groups the
-// catalog declares, once their custom resources are gone. A CRD that still
+// Package purgecrds deletes, with --purge-crds, the platform's CRDs
+// (purgecrs.Select), once their custom resources are gone. A CRD that still
 // has a custom resource blocked by a finalizer is kept and reported.
 package purgecrds
 
@@ -38,7 +38,11 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		out.Skipped = true
 		return out, nil
 	}
-	crds, err := purgecrs.CRDs(ctx, env.Kube, actions.CRDGroups(env.Plan))
+	sel, err := purgecrs.Selected(ctx, env.Kube, env.Plan)
+	if err != nil {
+		return t.Outcome(""), err
+	}
+	crds, err := purgecrs.CRDs(ctx, env.Kube, sel)
 	if err != nil {
 		return t.Outcome(""), err
 	}
@@ -54,7 +58,14 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			continue
 		}
 		ref := actions.Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", c.Name)
-		if err := env.Kube.Dynamic.Resource(kube.CRDs).Delete(ctx, c.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		// Conditional on the UID selected: a CRD replaced since is not the
+		// one judged to be fleetup's.
+		uid := c.UID
+		err = env.Kube.Dynamic.Resource(kube.CRDs).Delete(ctx, c.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		switch {
+		case apierrors.IsConflict(err):
+			continue
+		case err != nil && !apierrors.IsNotFound(err):
 			return t.Outcome(""), fmt.Errorf("purge-crds: delete %s: %w", c.Name, err)
 		}
 		wctx, cancel := context.WithTimeout(ctx, a.opts.FinalizerTimeout)
@@ -69,6 +80,9 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	env.Kube.ResetMapper()
 	t.Count("CRDs", len(deleted))
 	summary := fmt.Sprintf("%d CRDs deleted", len(deleted))
+	if len(deleted) > 0 {
+		summary += ": " + strings.Join(deleted, ", ")
+	}
 	if len(kept) > 0 {
 		summary += "; kept: " + strings.Join(kept, ", ")
 	}

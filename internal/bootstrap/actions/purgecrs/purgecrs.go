@@ -1,5 +1,5 @@
 // Package purgecrs deletes, with --purge-crds, every custom resource of
-// the CRD groups the catalog declares, in all namespaces, while their
+// the platform's CRDs (Select), in all namespaces, while their
 // controllers still run to process finalizers. A finalizer that still
 // blocks after the timeout is reported with its object; only --force
 // removes it, and each one removed is listed.
@@ -12,13 +12,16 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Action is the custom resources step.
@@ -35,25 +38,115 @@ func (Action) Describe(*plan.Plan) string {
 	return "with --purge-crds: delete every custom resource of the platform's CRDs, while their controllers still run"
 }
 
-// CRD is one CustomResourceDefinition of a purged group.
+// CRD is one CustomResourceDefinition to purge.
 type CRD struct {
 	Name string
+	// UID is the CRD read, so its delete removes that one and no other.
+	UID  types.UID
 	GVR  schema.GroupVersionResource
 	Kind string
 }
 
-// CRDs lists the cluster's CRDs in the given groups.
-func CRDs(ctx context.Context, k *kube.Client, groups []string) ([]CRD, error) {
+// Selection is the one set --purge-crds removes: the CRDs fleetup
+// installed, which it knows exactly, and every CRD of the catalog's
+// crdGroups. Any other CRD stays, even in the same API group.
+type Selection struct {
+	// Groups are the catalog's crdGroups.
+	Groups []string
+	// Bootstrap names the CRDs of the bootstrap manifests; they count when
+	// they carry fleetup's labels (it applied them).
+	Bootstrap []string
+	// Releases are the ReleaseAnnotation values of the plan's releases:
+	// the CRDs of their charts' crds/ that fleetup created carry one, with
+	// its labels.
+	Releases []string
+	// Applied are the CRDs the addons' Applications listed: Argo CD
+	// applied them and never deletes them.
+	Applied []string
+}
+
+// Select is p's Selection, with applied the addons' CRDs (ApplicationCRDs
+// and what the install record kept of them).
+func Select(p *plan.Plan, applied []string) Selection {
+	s := Selection{Groups: actions.CRDGroups(p), Applied: applied}
+	for _, m := range p.Bootstrap {
+		if m.Kind == "CustomResourceDefinition" {
+			s.Bootstrap = append(s.Bootstrap, m.Name)
+		}
+	}
+	for _, r := range p.Releases {
+		s.Releases = append(s.Releases, actions.ReleaseKey(r))
+	}
+	return s
+}
+
+// Selected is p's Selection as the cluster tells it now: the addons' CRDs
+// from their Applications while they exist, and from the install record,
+// where uninstall keeps them before it removes the Applications.
+func Selected(ctx context.Context, k *kube.Client, p *plan.Plan) (Selection, error) {
+	progress, err := record.Load(ctx, k, p.Config.ClusterName)
+	if err != nil {
+		return Selection{}, err
+	}
+	applied, err := ApplicationCRDs(ctx, k, p)
+	if err != nil {
+		return Selection{}, err
+	}
+	return Select(p, record.MergeNames(progress.CRDs, applied)), nil
+}
+
+// ApplicationCRDs are the CRDs the Applications of fleetup's addons list
+// in their status. Argo CD and External Secrets are left out: fleetup
+// installed them with Helm, whose CRDs are its release's or labelled by
+// fleetup, and their Applications may list CRDs that existed before.
+func ApplicationCRDs(ctx context.Context, k *kube.Client, p *plan.Plan) ([]string, error) {
+	var out []string
+	for _, a := range p.Catalog.Installed() {
+		if actions.IsCore(p, a.Name) {
+			continue
+		}
+		cur, err := k.Get(ctx, actions.ApplicationRef(p, a.Name))
+		if kube.IsNoMatch(err) {
+			return nil, nil // no Argo CD, no Applications
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the Application of %s: %w", a.Name, err)
+		}
+		if actions.Owner.Owns(cur) {
+			out = append(out, argocd.Read(cur).CRDs...)
+		}
+	}
+	return record.MergeNames(nil, out), nil
+}
+
+// Has reports whether the CRD crd, as read, is one to purge.
+func (s Selection) Has(crd *unstructured.Unstructured) bool {
+	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+	name := crd.GetName()
+	switch {
+	case slices.Contains(s.Groups, group), slices.Contains(s.Applied, name):
+		return true
+	case !actions.Owner.Owns(crd):
+		return false
+	case slices.Contains(s.Bootstrap, name):
+		return true
+	}
+	rel := crd.GetAnnotations()[actions.ReleaseAnnotation]
+	return rel != "" && slices.Contains(s.Releases, rel)
+}
+
+// CRDs lists the cluster's CRDs that s selects.
+func CRDs(ctx context.Context, k *kube.Client, s Selection) ([]CRD, error) {
 	list, err := k.Dynamic.Resource(kube.CRDs).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list CRDs: %w", err)
 	}
 	var out []CRD
 	for _, c := range list.Items {
-		group, _, _ := unstructured.NestedString(c.Object, "spec", "group")
-		if !slices.Contains(groups, group) {
+		if !s.Has(&c) {
 			continue
 		}
+		group, _, _ := unstructured.NestedString(c.Object, "spec", "group")
 		plural, _, _ := unstructured.NestedString(c.Object, "spec", "names", "plural")
 		kind, _, _ := unstructured.NestedString(c.Object, "spec", "names", "kind")
 		versions, _, _ := unstructured.NestedSlice(c.Object, "spec", "versions")
@@ -70,7 +163,7 @@ func CRDs(ctx context.Context, k *kube.Client, groups []string) ([]CRD, error) {
 		if version == "" {
 			continue
 		}
-		out = append(out, CRD{Name: c.GetName(), Kind: kind, GVR: kube.GVR(group, version, plural)})
+		out = append(out, CRD{Name: c.GetName(), UID: c.GetUID(), Kind: kind, GVR: kube.GVR(group, version, plural)})
 	}
 	return out, nil
 }
@@ -99,7 +192,11 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		out.Skipped = true
 		return out, nil
 	}
-	crds, err := CRDs(ctx, env.Kube, actions.CRDGroups(env.Plan))
+	sel, err := Selected(ctx, env.Kube, env.Plan)
+	if err != nil {
+		return t.Outcome(""), err
+	}
+	crds, err := CRDs(ctx, env.Kube, sel)
 	if err != nil {
 		return t.Outcome(""), err
 	}
@@ -160,7 +257,12 @@ func (a Action) purge(ctx context.Context, env *actions.Env, o *unstructured.Uns
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+	uid := o.GetUID()
+	err = ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	switch {
+	case apierrors.IsConflict(err):
+		return nil, nil, nil // replaced since it was listed: not the one read
+	case err != nil && !apierrors.IsNotFound(err):
 		return nil, nil, fmt.Errorf("delete %s: %w", kube.Describe(o), err)
 	}
 	wait := func() error {
