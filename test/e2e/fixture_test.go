@@ -14,6 +14,7 @@ import (
 	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
 	"github.com/fleetup/fleetup/test/ociregistry"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 )
 
 // platform is one flow's packages repository, chart repository and config.
@@ -36,12 +37,6 @@ type options struct {
 	AWS bool
 	// GitHubToken is the token of a credential file, when set.
 	GitHubToken string
-	// NoCRDGroups: the catalog declares no crdGroups, as CNOE's forks.
-	NoCRDGroups bool
-	// CoreCRDs: the argo-cd chart has two CRDs of the flow's group in its
-	// crds/ (gadgets, sprockets) and argo-cd's bootstrap manifests a third
-	// (doohickeys).
-	CoreCRDs bool
 }
 
 // workloadChart is a chart with one Deployment whose pod annotations come
@@ -85,7 +80,10 @@ spec:
 // newPlatform builds the diamond catalog: base (plain manifests in Git,
 // installs a CRD) <- left (chart repository), right (chart in Git, uses the
 // CRD) <- top (chart repository); plus argo-cd (chart repository) and
-// external-secrets (chart in Git) that fleetup installs itself.
+// external-secrets that fleetup installs itself. external-secrets is the
+// upstream chart in the flow's chart repository, as a CNOE fork has it: a
+// stub that always needs a sync hid how the real one behaves once Argo CD
+// adopts fleetup's Helm release.
 func newPlatform(t testing.TB, o options) *platform {
 	t.Helper()
 	ns := env.Namespace(t)
@@ -96,12 +94,15 @@ func newPlatform(t testing.TB, o options) *platform {
 			t.Fatal(err)
 		}
 	}
-	if o.CoreCRDs {
-		for _, c := range [][2]string{{"gadgets", "Gadget"}, {"sprockets", "Sprocket"}} {
-			writeFile(t, filepath.Join(charts, "argo-cd", "crds", c[0]+".yaml"), crdYAML(c[0], c[1], p.Cluster+".e2e.fleetup.dev"))
-		}
+	eso, err := envtest.ESOChart()
+	if err != nil {
+		t.Fatal(err)
 	}
-	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"))
+	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"), eso)
 	// top comes from an OCI registry.
 	p.OCI = ociregistry.Start(t)
 	p.OCI.AddChart(t, "charts", filepath.Join(charts, "top"))
@@ -148,10 +149,11 @@ argocd:
     domainSeen: '{{ .metadata.annotations.domain }}'
 %[7]sexternal-secrets:
   enabled: true
+  chartName: external-secrets
   namespace: %[3]s-eso
   releaseName: eso-%[1]s
-  path: packages/eso-chart
-  type: chart
+  chartRepository: %[2]s
+  defaultVersion: %[9]q
 base:
   enabled: true
   namespace: %[3]s-base
@@ -178,13 +180,23 @@ left:
   chartRepository: oci://%[8]s/charts
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
-%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host)
-	catalog = coreCRDs(t, noCRDGroups(t, catalog, o.NoCRDGroups), o.CoreCRDs)
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version)
 
 	root, _ := filepath.Abs("../..")
 	files := map[string]string{
 		"packages/addons/values.yaml":  catalog,
 		"packages/argo-cd/values.yaml": "replicas: 1\n",
+		// The environment applies ESO's CRDs itself (flows claiming them
+		// would fight) and kwok's pods cannot answer webhooks.
+		"packages/external-secrets/values.yaml": `installCRDs: false
+crds:
+  conversion:
+    enabled: false
+webhook:
+  create: false
+certController:
+  create: false
+`,
 		"packages/base/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -205,14 +217,8 @@ spec:
 		"packages/base/settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
 		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
 	}
-	if o.CoreCRDs {
-		files["packages/argo-cd/manifests/doohickeys.yaml"] = crdYAML("doohickeys", "Doohickey", group)
-	}
 	dir := t.TempDir()
 	if err := os.CopyFS(filepath.Join(dir, "packages", "appset-chart"), os.DirFS(filepath.Join(root, "packages", "appset-chart"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := workloadChart(filepath.Join(dir, "packages", "eso-chart"), "external-secrets"); err != nil {
 		t.Fatal(err)
 	}
 	// right is the workload chart plus a Widget, the CRD base installs.

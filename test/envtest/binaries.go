@@ -91,3 +91,15 @@ func FindBinaries() (*Binaries, error) {
 	}
 	return b, nil
 }
+
+// ESOChart is the directory of the upstream External Secrets chart that the
+// build script's eso-chart component copies into the cache (without its
+// bitwarden-sdk-server dependency and without CRDs, which the environment
+// applies itself), for tests that install the real chart.
+func ESOChart() (string, error) {
+	dir := filepath.Join(CacheDir(), "eso-chart-"+parseVersions()["ESO_VERSION"], "external-secrets")
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+		return "", fmt.Errorf("the External Secrets chart is not in the test environment cache (run `make testenv`): %w", err)
+	}
+	return dir, nil
+}
