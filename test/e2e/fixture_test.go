@@ -37,6 +37,12 @@ type options struct {
 	AWS bool
 	// GitHubToken is the token of a credential file, when set.
 	GitHubToken string
+	// NoCRDGroups: the catalog declares no crdGroups, as CNOE's forks.
+	NoCRDGroups bool
+	// CoreCRDs: the argo-cd chart has two CRDs of the flow's group in its
+	// crds/ (gadgets, sprockets) and argo-cd's bootstrap manifests a third
+	// (doohickeys).
+	CoreCRDs bool
 }
 
 // workloadChart is a chart with one Deployment whose pod annotations come
@@ -92,6 +98,11 @@ func newPlatform(t testing.TB, o options) *platform {
 	for _, c := range []string{"argo-cd", "left", "top"} {
 		if err := workloadChart(filepath.Join(charts, c), c); err != nil {
 			t.Fatal(err)
+		}
+	}
+	if o.CoreCRDs {
+		for _, c := range [][2]string{{"gadgets", "Gadget"}, {"sprockets", "Sprocket"}} {
+			writeFile(t, filepath.Join(charts, "argo-cd", "crds", c[0]+".yaml"), crdYAML(c[0], c[1], p.Cluster+".e2e.fleetup.dev"))
 		}
 	}
 	eso, err := envtest.ESOChart()
@@ -181,6 +192,7 @@ left:
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
 %[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version)
+	catalog = coreCRDs(t, noCRDGroups(t, catalog, o.NoCRDGroups), o.CoreCRDs)
 
 	root, _ := filepath.Abs("../..")
 	files := map[string]string{
@@ -216,6 +228,9 @@ spec:
 `, group),
 		"packages/base/settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
 		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
+	}
+	if o.CoreCRDs {
+		files["packages/argo-cd/manifests/doohickeys.yaml"] = crdYAML("doohickeys", "Doohickey", group)
 	}
 	dir := t.TempDir()
 	if err := os.CopyFS(filepath.Join(dir, "packages", "appset-chart"), os.DirFS(filepath.Join(root, "packages", "appset-chart"))); err != nil {
