@@ -15,6 +15,8 @@ import (
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -100,6 +102,20 @@ func applyCRDs(ctx context.Context, env *actions.Env, release string, objs []*un
 		ann[actions.ReleaseAnnotation] = release
 		o.SetLabels(labels)
 		o.SetAnnotations(ann)
+		if cur == nil {
+			// Create, never apply, a missing one: one that another tool makes
+			// in between must not be taken over (Helm creates them too).
+			_, err := env.Kube.Dynamic.Resource(kube.CRDs).Create(ctx, o, metav1.CreateOptions{FieldManager: kube.FieldManager})
+			if apierrors.IsAlreadyExists(err) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("CRDs of %s: create %s: %w", release, o.GetName(), err)
+			}
+			counts[kube.Created]++
+			applied = append(applied, o)
+			continue
+		}
 		ch, err := env.Kube.ApplyChange(ctx, o)
 		if err != nil {
 			return fmt.Errorf("CRDs of %s: %w", release, err)
