@@ -10,6 +10,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/status"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -148,7 +149,8 @@ func TestUninstallPurgeCRDs(t *testing.T) {
 	}
 	crd := "widgets." + p.Cluster + ".e2e.fleetup.dev"
 
-	out, err := p.uninstall(timeout(t, 5*time.Minute), t, func(u *cli.Uninstall) { u.PurgeCRDs = true })
+	rec := &report.Recorder{}
+	out, err := p.uninstall(timeout(t, 5*time.Minute), t, func(u *cli.Uninstall) { u.PurgeCRDs = true; u.Global.Observe = rec })
 	var se *bootstrap.StuckError
 	if !errors.As(err, &se) {
 		t.Fatalf("uninstall without --force: want a stuck finalizer error, got %v", err)
@@ -159,7 +161,7 @@ func TestUninstallPurgeCRDs(t *testing.T) {
 		}
 	}
 	// Reverse dependency order: top before left and right, those before base.
-	order := removalOrder(out)
+	order := removalOrder(rec)
 	if !(order["top"] < order["left"] && order["top"] < order["right"] && order["left"] < order["base"] && order["right"] < order["base"]) {
 		t.Errorf("removal order violates the graph: %v", order)
 	}
@@ -197,13 +199,13 @@ func TestUninstallPurgeCRDs(t *testing.T) {
 	}
 }
 
-// removalOrder maps each addon to the line where it was reported removed.
-func removalOrder(out string) map[string]int {
+// removalOrder maps each addon to the index of the report saying it was
+// removed.
+func removalOrder(rec *report.Recorder) map[string]int {
 	order := map[string]int{}
-	for i, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 4 && f[1] == "addon" && strings.HasPrefix(f[3], "removed") {
-			order[f[2]] = i
+	for i, a := range rec.Addons() {
+		if a.State == report.AddonRemoved {
+			order[a.Name] = i
 		}
 	}
 	return order
