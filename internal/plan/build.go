@@ -87,7 +87,12 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 		p.Bootstrap = append(p.Bootstrap, ms...)
 	}
 
-	p.ClusterSecret = ClusterSecret(cfg, cat, argo.TargetNamespace())
+	if h, ok := forkHubSecret(p.Bootstrap); ok {
+		p.HubSecret = h
+	} else {
+		p.ClusterSecret = ClusterSecret(cfg, cat, argo.TargetNamespace())
+		p.HubSecret = HubSecret{Name: ClusterSecretName(cfg.ClusterName), Namespace: argo.TargetNamespace(), MadeBy: "fleetup", Warnings: []string{}}
+	}
 	p.RepoSecrets = RepoSecrets(cat, argo.TargetNamespace())
 	sets, err := helm.Render(filepath.Join(cat.PackagesDir, AppSetChartDir), AppSetRelease, argo.TargetNamespace(), cat.Values)
 	if err != nil {

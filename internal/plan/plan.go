@@ -23,9 +23,13 @@ type Plan struct {
 	Releases   []Release   `json:"helmReleases"`
 	// Namespaces are the addons' namespaces, created by fleetup (with its
 	// labels) when absent; uninstall deletes only those it created.
-	Namespaces    []string        `json:"namespaces"`
-	Bootstrap     []helm.Manifest `json:"bootstrapManifests"`
-	ClusterSecret helm.Manifest   `json:"clusterSecret"`
+	Namespaces []string        `json:"namespaces"`
+	Bootstrap  []helm.Manifest `json:"bootstrapManifests"`
+	// ClusterSecret is fleetup's own hub cluster secret; its Object is nil
+	// when a bootstrap manifest makes one (see HubSecret).
+	ClusterSecret helm.Manifest `json:"clusterSecret,omitzero"`
+	// HubSecret names the hub cluster secret in use, whoever makes it.
+	HubSecret HubSecret `json:"hubClusterSecret"`
 	// RepoSecrets tell Argo CD which chart repositories are OCI registries.
 	RepoSecrets     []helm.Manifest `json:"repositorySecrets"`
 	ApplicationSets []helm.Manifest `json:"applicationSets"`

@@ -74,13 +74,20 @@ func (p *Plan) WriteText(w io.Writer) error {
 		pf("  %s  (%s)\n", describe(m), m.Source)
 	}
 
-	pf("\nHub cluster secret\n  %s\n", describe(p.ClusterSecret))
-	md, _ := p.ClusterSecret.Object["metadata"].(map[string]any)
-	if l, err := yaml.Marshal(md["labels"]); err == nil {
-		pf("    labels:\n%s", indent(string(l), "      "))
+	if p.HubSecret.Fleetup() {
+		pf("\nHub cluster secret\n  %s\n", describe(p.ClusterSecret))
+		md, _ := p.ClusterSecret.Object["metadata"].(map[string]any)
+		if l, err := yaml.Marshal(md["labels"]); err == nil {
+			pf("    labels:\n%s", indent(string(l), "      "))
+		}
+		if a, err := yaml.Marshal(md["annotations"]); err == nil {
+			pf("    annotations:\n%s", indent(string(a), "      "))
+		}
+	} else {
+		pf("\nHub cluster secret\n  Secret %s/%s, made by the packages tree's %s; fleetup makes none of its own and puts the enable_<addon> switches on this one\n", p.HubSecret.Namespace, p.HubSecret.Name, p.HubSecret.MadeBy)
 	}
-	if a, err := yaml.Marshal(md["annotations"]); err == nil {
-		pf("    annotations:\n%s", indent(string(a), "      "))
+	for _, w := range p.HubSecret.Warnings {
+		pf("  warning: %s\n", w)
 	}
 
 	for _, m := range p.RepoSecrets {
@@ -169,8 +176,10 @@ func (p *Plan) WriteFiles(dir string) ([]string, error) {
 			return nil, err
 		}
 	}
-	if err := write("cluster-secret.yaml", p.ClusterSecret.Object); err != nil {
-		return nil, err
+	if p.ClusterSecret.Object != nil {
+		if err := write("cluster-secret.yaml", p.ClusterSecret.Object); err != nil {
+			return nil, err
+		}
 	}
 	for _, m := range p.RepoSecrets {
 		if err := write(filepath.Join("repository-secrets", fileName(m)), m.Object); err != nil {

@@ -107,7 +107,9 @@ func DirectObjects(p *plan.Plan) []*unstructured.Unstructured {
 		}
 		out = append(out, Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()))
 	}
-	add(p.ClusterSecret.Object)
+	if p.ClusterSecret.Object != nil {
+		add(p.ClusterSecret.Object)
+	}
 	for _, m := range p.RepoSecrets {
 		add(m.Object)
 	}

@@ -97,7 +97,7 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	var out actions.Outcome
 	p := env.Plan
 	ns := p.ArgoNamespace()
-	on, err := currentSwitches(ctx, env, ns)
+	on, err := currentSwitches(ctx, env)
 	if err != nil {
 		return out, err
 	}
@@ -149,7 +149,7 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		}
 		d := m.Step(a.now(), apps)
 		if len(d.SwitchOn) > 0 {
-			if err := setSwitches(ctx, env, ns, m.On()); err != nil {
+			if err := setSwitches(ctx, env, m.On()); err != nil {
 				return out, err
 			}
 			out.Changed = true
@@ -185,14 +185,16 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	}
 }
 
-func clusterSecret(ns, cluster string) *unstructured.Unstructured {
-	return actions.Ref("v1", "Secret", ns, plan.ClusterSecretName(cluster))
+// clusterSecret is the hub secret the plan switches on: fleetup's own or
+// the one the packages tree makes.
+func clusterSecret(p *plan.Plan) *unstructured.Unstructured {
+	return actions.Ref("v1", "Secret", p.HubSecret.Namespace, p.HubSecret.Name)
 }
 
 // currentSwitches reads which addons are already on (a resumed run).
-func currentSwitches(ctx context.Context, env *actions.Env, ns string) (map[string]bool, error) {
+func currentSwitches(ctx context.Context, env *actions.Env) (map[string]bool, error) {
 	on := map[string]bool{}
-	cur, err := env.Kube.Get(ctx, clusterSecret(ns, env.Plan.Config.ClusterName))
+	cur, err := env.Kube.Get(ctx, clusterSecret(env.Plan))
 	if err != nil {
 		return nil, fmt.Errorf("addons: read cluster secret: %w", err)
 	}
@@ -209,8 +211,8 @@ func currentSwitches(ctx context.Context, env *actions.Env, ns string) (map[stri
 
 // setSwitches applies the enable_<addon> labels of every switched-on addon
 // under the gate field manager.
-func setSwitches(ctx context.Context, env *actions.Env, ns string, enabled map[string]bool) error {
-	u := clusterSecret(ns, env.Plan.Config.ClusterName)
+func setSwitches(ctx context.Context, env *actions.Env, enabled map[string]bool) error {
+	u := clusterSecret(env.Plan)
 	labels := map[string]string{}
 	for _, ad := range env.Plan.Catalog.Installed() {
 		if enabled[ad.Name] {

@@ -26,6 +26,9 @@ func (Action) Name() string { return "applicationsets" }
 
 // Describe implements actions.Action.
 func (Action) Describe(p *plan.Plan) string {
+	if !p.HubSecret.Fleetup() {
+		return "apply " + plan.Count(len(p.ApplicationSets), "ApplicationSet") + " (the hub cluster secret " + p.HubSecret.Name + " comes from the packages tree)"
+	}
 	return "apply the hub cluster secret and " + plan.Count(len(p.ApplicationSets), "ApplicationSet")
 }
 
@@ -34,15 +37,20 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	var out actions.Outcome
 	// The enable_<addon> switches belong to the addons step (its own field
 	// manager): applying the secret here must neither set nor clear them.
-	secret := manifests.Labelled(env.Plan.ClusterSecret.Object)
-	labels := secret.GetLabels()
-	for k := range labels {
-		if strings.HasPrefix(k, "enable_") {
-			delete(labels, k)
+	var objs []*unstructured.Unstructured
+	// A hub secret the packages tree makes is applied with the bootstrap
+	// manifests; fleetup adds none beside it.
+	if env.Plan.HubSecret.Fleetup() {
+		secret := manifests.Labelled(env.Plan.ClusterSecret.Object)
+		labels := secret.GetLabels()
+		for k := range labels {
+			if strings.HasPrefix(k, "enable_") {
+				delete(labels, k)
+			}
 		}
+		secret.SetLabels(labels)
+		objs = append(objs, secret)
 	}
-	secret.SetLabels(labels)
-	objs := []*unstructured.Unstructured{secret}
 	for _, m := range env.Plan.RepoSecrets {
 		objs = append(objs, manifests.Labelled(m.Object))
 	}
@@ -58,6 +66,10 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		counts[ch]++
 	}
 	out.Changed = counts.Changed()
-	out.Summary = fmt.Sprintf("cluster secret, %d repository secrets, %d ApplicationSets: %s", len(env.Plan.RepoSecrets), len(env.Plan.ApplicationSets), counts)
+	which := "cluster secret"
+	if !env.Plan.HubSecret.Fleetup() {
+		which = "no cluster secret (the packages tree's " + env.Plan.HubSecret.Name + " is used)"
+	}
+	out.Summary = fmt.Sprintf("%s, %d repository secrets, %d ApplicationSets: %s", which, len(env.Plan.RepoSecrets), len(env.Plan.ApplicationSets), counts)
 	return out, nil
 }

@@ -100,6 +100,7 @@ func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 			}
 		}
 		problems = append(problems, conflicts(ctx, env)...)
+		problems = append(problems, duplicateHub(ctx, env)...)
 	}
 	if err := repoReachable(ctx, cfg); err != nil {
 		fail("packages repository %s: %v", cfg.Repo.URL, err)
@@ -135,7 +136,9 @@ func conflicts(ctx context.Context, env *actions.Env) []string {
 	ms = append(ms, p.Bootstrap...)
 	ms = append(ms, p.Secrets.Store...)
 	ms = append(ms, p.ApplicationSets...)
-	ms = append(ms, p.ClusterSecret)
+	if p.ClusterSecret.Object != nil {
+		ms = append(ms, p.ClusterSecret)
+	}
 	var out []string
 	for _, m := range ms {
 		o := (&unstructured.Unstructured{Object: m.Object}).DeepCopy()
@@ -151,6 +154,25 @@ func conflicts(ctx context.Context, env *actions.Env) []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s exists and was not created by fleetup (no %s label); remove it or rename it in the packages tree", kube.Describe(cur), plan.LabelManaged))
+	}
+	return out
+}
+
+// duplicateHub finds cluster secrets for the hub's server other than the
+// one the plan uses: Argo CD would see the hub twice and the ApplicationSets
+// would generate every addon's Application twice.
+func duplicateHub(ctx context.Context, env *actions.Env) []string {
+	h := env.Plan.HubSecret
+	list, err := env.Kube.Typed.CoreV1().Secrets(h.Namespace).List(ctx, metav1.ListOptions{LabelSelector: plan.LabelSecretType + "=cluster"})
+	if err != nil {
+		return []string{fmt.Sprintf("cannot list cluster secrets in %s: %v", h.Namespace, err)}
+	}
+	var out []string
+	for _, s := range list.Items {
+		if s.Name == h.Name || string(s.Data["server"]) != plan.InClusterServer {
+			continue
+		}
+		out = append(out, fmt.Sprintf("Secret %s/%s is a second Argo CD cluster secret for %s (the plan uses %s, made by %s); delete it, or the hub's addons are generated twice", s.Namespace, s.Name, plan.InClusterServer, h.Name, h.MadeBy))
 	}
 	return out
 }
