@@ -99,6 +99,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 		return nil, fmt.Errorf("packages/%s: %w", AppSetChartDir, err)
 	}
 	p.ApplicationSets = sets
+	p.Gating = gatingOf(cat, sets)
 	p.Graph = graphOf(cfg, cat)
 	p.Namespaces = addonNamespaces(cfg, cat)
 	if describe != nil {

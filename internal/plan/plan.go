@@ -34,6 +34,7 @@ type Plan struct {
 	RepoSecrets     []helm.Manifest `json:"repositorySecrets"`
 	ApplicationSets []helm.Manifest `json:"applicationSets"`
 	Graph           Graph           `json:"graph"`
+	Gating          Gating          `json:"gating"`
 
 	// Inputs kept for install; not part of the printed plan.
 	Config  *config.Config   `json:"-"`

@@ -97,6 +97,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	for _, m := range p.ApplicationSets {
 		pf("  %s\n", describe(m))
 	}
+	if n := p.Gating.Note(); n != "" {
+		pf("  warning: %s\n", n)
+	}
 
 	g := p.Graph
 	pf("\nAddon graph (%d addons, %d levels)\n", len(g.Addons), len(g.Levels))

@@ -48,6 +48,9 @@ func (Action) Describe(p *plan.Plan) string {
 	if p.Strategy == string(config.StrategyParallel) {
 		gate = "switch every addon on at once and wait for all"
 	}
+	if n := p.Gating.Note(); n != "" {
+		gate += "; " + n
+	}
 	return gate + " (strategy " + p.Strategy + ")"
 }
 
@@ -165,6 +168,8 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			env.Report.Addon(r)
 		}
 		if d.Done {
+			// Not silently: the switches did not hold these back.
+			out.Summary = p.Gating.Note()
 			return out, m.Result(ns, p.Config.ClusterName)
 		}
 		if !d.Next.IsZero() {
