@@ -60,7 +60,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 	if err != nil {
 		return nil, err
 	}
-	p.Secrets = Secrets{Backend: string(cfg.Secrets.Backend), Store: StoreObjects(cfg)}
+	p.Secrets = Secrets{Backend: string(cfg.Secrets.Backend), Store: StoreObjects(cfg), Warnings: []string{}}
 	for _, s := range desired {
 		name := s.Name
 		if cfg.Secrets.Backend == config.BackendKubernetes {
@@ -87,6 +87,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 		p.Bootstrap = append(p.Bootstrap, ms...)
 	}
 
+	useForkStore(cfg, &p.Secrets, p.Bootstrap)
 	if h, ok := forkHubSecret(p.Bootstrap); ok {
 		p.HubSecret = h
 	} else {

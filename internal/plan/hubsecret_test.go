@@ -125,4 +125,8 @@ func TestCNOEHubSecret(t *testing.T) {
 	if p.ClusterSecret.Object != nil || p.HubSecret.Name != "hub-cluster" {
 		t.Errorf("hub %+v", p.HubSecret)
 	}
+	// Its own ClusterSecretStore replaces fleetup's.
+	if p.Secrets.StoreFrom == "" || len(p.Secrets.Store) != 0 {
+		t.Errorf("store %v from %q", p.Secrets.Store, p.Secrets.StoreFrom)
+	}
 }

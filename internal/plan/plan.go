@@ -67,6 +67,11 @@ type Secrets struct {
 	Backend string          `json:"backend"`
 	Items   []SecretItem    `json:"items"`
 	Store   []helm.Manifest `json:"store"`
+	// StoreFrom is the bootstrap manifest that makes the ClusterSecretStore
+	// when the packages tree has its own; Store then holds none.
+	StoreFrom string `json:"storeFrom,omitempty"`
+	// Warnings are what would make External Secrets read the wrong place.
+	Warnings []string `json:"warnings"`
 }
 
 // SecretItem is one secret: its name and the properties it holds.

@@ -51,6 +51,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 	for _, m := range p.Secrets.Store {
 		pf("  %s\n", describe(m))
 	}
+	if p.Secrets.StoreFrom != "" {
+		pf("  ClusterSecretStore %s from the packages tree (%s); fleetup makes none of its own\n", p.Config.Secrets.StoreName, p.Secrets.StoreFrom)
+	}
+	for _, w := range p.Secrets.Warnings {
+		pf("  warning: %s\n", w)
+	}
 
 	pf("\nHelm releases (installed by fleetup, then handed to Argo CD)\n")
 	for _, r := range p.Releases {

@@ -32,7 +32,12 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	var out actions.Outcome
 	var objs, stores []*unstructured.Unstructured
 	for _, m := range env.Plan.Bootstrap {
-		objs = append(objs, Labelled(m.Object))
+		o := Labelled(m.Object)
+		objs = append(objs, o)
+		// The packages tree's own store replaces fleetup's: wait for it too.
+		if m.Kind == "ClusterSecretStore" && m.Name == env.Plan.Config.Secrets.StoreName {
+			stores = append(stores, o)
+		}
 	}
 	for _, m := range env.Plan.Secrets.Store {
 		if m.Kind == "ClusterSecretStore" {

@@ -105,6 +105,9 @@ func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 	if err := repoReachable(ctx, cfg); err != nil {
 		fail("packages repository %s: %v", cfg.Repo.URL, err)
 	}
+	for _, w := range env.Plan.Secrets.Warnings {
+		r.Summary = strings.TrimPrefix(r.Summary+"; warning: "+w, "; ")
+	}
 	if len(problems) > 0 {
 		return r, &Failed{Problems: problems}
 	}
