@@ -31,7 +31,9 @@ func TestForkStoreReplacesFleetups(t *testing.T) {
 
 // The kubernetes backend keeps its reader RBAC; only the store is dropped.
 func TestForkStoreKeepsReader(t *testing.T) {
-	p := build(t, func(s string) string { return s + "secrets:\n  backend: kubernetes\n  store_name: aws-secretsmanager\n" })
+	p := build(t, func(s string) string {
+		return s + "secrets:\n  backend: kubernetes\n  store_name: aws-secretsmanager\n"
+	})
 	boot, err := ReadManifests("testdata/store", []string{"eso"})
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,9 @@ func Desired(cfg *config.Config, red *redact.Redactor) ([]Secret, error) {
 		Value:          ConfigValue(cfg),
 	}}
 	creds := map[string]any{}
+	listed := map[string]bool{}
 	for i, a := range s.GitHubApps {
+		listed[cfg.Resolve(a.File)] = true
 		var app GitHubApp
 		if err := readCredential(cfg, fmt.Sprintf("secrets.github_apps[%d].file", i), a.File, &app); err != nil {
 			return nil, err
@@ -116,6 +118,10 @@ func Desired(cfg *config.Config, red *redact.Redactor) ([]Secret, error) {
 		}
 		red.Add(tok.Token)
 		creds[t.Name] = map[string]any{"url": tok.URL, "token": tok.Token}
+		listed[cfg.Resolve(t.File)] = true
+	}
+	if err := addPrivate(cfg, listed, red, creds); err != nil {
+		return nil, err
 	}
 	if len(creds) > 0 {
 		out = append(out, Secret{
