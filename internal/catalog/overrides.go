@@ -2,9 +2,11 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/decode"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // applyOverrides folds config.yaml's addons section into the catalog, both
@@ -48,8 +50,34 @@ func (c *Catalog) applyOverrides(cfg *config.Config) error {
 			a.HealthTimeout = o.HealthTimeout
 			entry["healthTimeout"] = o.HealthTimeout.String()
 		}
+		if o.DependsOn != nil {
+			a.DependsOn, a.depsFrom = o.DependsOn, cfg
+		}
+		if o.CRDGroups != nil {
+			for i, g := range o.CRDGroups {
+				if msgs := validation.IsDNS1123Subdomain(g); len(msgs) > 0 {
+					errs = append(errs, cfg.ErrorAt(fmt.Sprintf("addons.%s.crd_groups[%d]", name, i), &decode.ValueError{Msg: fmt.Sprintf("%q is not an API group: %s", g, strings.Join(msgs, "; ")), Expected: "an API group such as cert-manager.io", Hint: "list groups, not CRD names: the part after the first dot of <plural>.<group>"}))
+				}
+			}
+			a.CRDGroups = o.CRDGroups
+		}
+		if o.Stateful != nil {
+			if len(o.Stateful.PVCSelector) == 0 {
+				errs = append(errs, cfg.ErrorAt("addons."+name+".stateful.pvc_selector", &decode.ValueError{Msg: "empty", Expected: "the labels of the addon's PVCs", Hint: "an empty selector would match every PVC of the namespace"}))
+			}
+			a.Stateful = &StatefulResources{PVCSelector: o.Stateful.PVCSelector}
+		}
 	}
 	return errs.Err()
+}
+
+// depErr positions an error about dependsOn entry i where it was written:
+// in config.yaml when its addons section set the list, else in the catalog.
+func (c *Catalog) depErr(a *Addon, i int, v *decode.ValueError) *decode.Error {
+	if a.depsFrom != nil {
+		return a.depsFrom.ErrorAt(fmt.Sprintf("addons.%s.depends_on[%d]", a.Name, i), v)
+	}
+	return c.errAt(a, fmt.Sprintf("%s.dependsOn[%d]", a.Name, i), a.depPos[i], v)
 }
 
 // Overridden reports whether config.yaml changed this part of the entry.

@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/decode"
 	"gopkg.in/yaml.v3"
 )
@@ -42,11 +43,14 @@ type Addon struct {
 	// Selected is set by validation: enabled and its selector matches the hub.
 	Selected bool `yaml:"-"`
 	// Skip says why an addon is not installed (disabled, not selected).
-	Skip      string              `yaml:"-"`
-	Name      string              `yaml:"-"`
-	Pos       decode.Pos          `yaml:"-"`
-	node      *yaml.Node          `yaml:"-"`
-	depPos    map[int]decode.Pos  `yaml:"-"`
+	Skip   string             `yaml:"-"`
+	Name   string             `yaml:"-"`
+	Pos    decode.Pos         `yaml:"-"`
+	node   *yaml.Node         `yaml:"-"`
+	depPos map[int]decode.Pos `yaml:"-"`
+	// depsFrom is config.yaml when its addons section set dependsOn, so
+	// errors point there.
+	depsFrom  *config.Config      `yaml:"-"`
 	overrides map[string]struct{} `yaml:"-"`
 }
 

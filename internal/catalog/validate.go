@@ -132,19 +132,18 @@ func (c *Catalog) checkDeps() decode.Errors {
 			continue
 		}
 		for i, d := range a.DependsOn {
-			path := fmt.Sprintf("%s.dependsOn[%d]", a.Name, i)
 			dep := c.Get(d)
 			switch {
 			case d == a.Name:
-				errs = append(errs, c.errAt(a, path, a.depPos[i], &decode.ValueError{Msg: a.Name + " depends on itself", Expected: "another addon"}))
+				errs = append(errs, c.depErr(a, i, &decode.ValueError{Msg: a.Name + " depends on itself", Expected: "another addon"}))
 			case dep == nil:
-				errs = append(errs, c.errAt(a, path, a.depPos[i], &decode.ValueError{Msg: fmt.Sprintf("unknown addon %q", d), Expected: "the name of an addon in this catalog", Hint: decode.DidYouMean(d, names)}))
+				errs = append(errs, c.depErr(a, i, &decode.ValueError{Msg: fmt.Sprintf("unknown addon %q", d), Expected: "the name of an addon in this catalog", Hint: decode.DidYouMean(d, names)}))
 			case !bool(dep.Enabled):
 				how := "disabled in the catalog"
 				if dep.Overridden("enabled") {
 					how = "disabled by config.yaml's addons." + d + ".enabled"
 				}
-				errs = append(errs, c.errAt(a, path, a.depPos[i], &decode.ValueError{Msg: fmt.Sprintf("depends on %s, which is %s", d, how), Expected: "a dependency on an enabled addon", Hint: "enable " + d + " or disable " + a.Name}))
+				errs = append(errs, c.depErr(a, i, &decode.ValueError{Msg: fmt.Sprintf("depends on %s, which is %s", d, how), Expected: "a dependency on an enabled addon", Hint: "enable " + d + " or disable " + a.Name}))
 			}
 		}
 	}
@@ -180,7 +179,7 @@ func (c *Catalog) Graph() (*stages.Graph, error) {
 	var cyc *stages.CycleError
 	if errors.As(err, &cyc) {
 		a := c.Get(cyc.Cycle[0])
-		return nil, c.errAt(a, a.Name+".dependsOn", a.depPos[0], &decode.ValueError{Msg: "dependency cycle: " + strings.Join(cyc.Cycle, " -> "), Expected: "dependencies without cycles", Hint: "remove one of these dependsOn edges"})
+		return nil, c.depErr(a, 0, &decode.ValueError{Msg: "dependency cycle: " + strings.Join(cyc.Cycle, " -> "), Expected: "dependencies without cycles", Hint: "remove one of these dependsOn edges"})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("addon graph: %w", err)

@@ -72,6 +72,15 @@ type AddonOverride struct {
 	Version       string          `yaml:"version" json:"version,omitempty" doc:"Chart version to use instead of the catalog's defaultVersion."`
 	Values        map[string]any  `yaml:"values" json:"values,omitempty" doc:"Helm values merged over the catalog's valuesObject."`
 	HealthTimeout decode.Duration `yaml:"health_timeout" json:"health_timeout,omitempty" doc:"How long the addon may take to become healthy."`
+	// The graph keys a fork's catalog lacks, set without editing the fork.
+	DependsOn []string       `yaml:"depends_on" json:"depends_on,omitempty" doc:"Addons that must be healthy before this one starts; replaces the catalog's dependsOn."`
+	CRDGroups []string       `yaml:"crd_groups" json:"crd_groups,omitempty" doc:"API groups of the CRDs the addon installs, for uninstall --purge-crds; replaces the catalog's crdGroups."`
+	Stateful  *AddonStateful `yaml:"stateful" json:"stateful,omitempty" doc:"PersistentVolumeClaims the addon leaves behind, deleted by uninstall unless --keep-pvcs; replaces the catalog's stateful."`
+}
+
+// AddonStateful selects an addon's PVCs in its namespace.
+type AddonStateful struct {
+	PVCSelector map[string]string `yaml:"pvc_selector" json:"pvc_selector" required:"true" doc:"Labels of the addon's PVCs."`
 }
 
 // Timeouts bounds every wait.
