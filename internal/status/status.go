@@ -64,7 +64,8 @@ func (s *Status) Healthy() bool { return s.Phase == PhaseHealthy }
 func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
 	ns := p.ArgoNamespace()
 	st := &Status{SchemaVersion: SchemaVersion, Cluster: p.Config.ClusterName, Addons: []Addon{}}
-	secret, err := c.Typed.CoreV1().Secrets(ns).Get(ctx, plan.ClusterSecretName(p.Config.ClusterName), metav1.GetOptions{})
+	// The hub cluster secret in use: fleetup's, or the one the fork makes.
+	secret, err := c.Typed.CoreV1().Secrets(p.HubSecret.Namespace).Get(ctx, p.HubSecret.Name, metav1.GetOptions{})
 	switches := map[string]string{}
 	installed := err == nil
 	if err == nil {
