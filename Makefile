@@ -1,9 +1,10 @@
 # fleetup: build, test, lint.
 #   make build      the fleetup binary in bin/
-#   make test       unit + integration/e2e tests on the real test environment
-#                   (builds the environment's binaries into a cache on first use,
-#                   about 25 minutes on 2 cores; then it is reused)
-#   make test-unit  only the fast tests (no environment)
+#   make test       unit + integration/e2e tests on the real test environment,
+#                   with the race detector (builds the environment's binaries
+#                   into a cache on first use, about 25 minutes on 2 cores; then
+#                   it is reused)
+#   make test-unit  only the fast tests (no environment), with the race detector
 #   make testenv    build the test environment's binaries only
 #   make lint       gofmt + go vet
 #   make fuzz       run the fuzz targets for FUZZTIME each
@@ -22,11 +23,12 @@ build:
 testenv:
 	scripts/testenv-build.sh >/dev/null
 
+# -race needs cgo, so a C compiler (gcc) on the machine.
 test: testenv
-	FLEETUP_TESTENV=required $(GO) test -count=1 -timeout 60m ./...
+	FLEETUP_TESTENV=required $(GO) test -race -count=1 -timeout 60m ./...
 
 test-unit:
-	$(GO) test -short -count=1 ./...
+	$(GO) test -short -race -count=1 ./...
 
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
