@@ -161,8 +161,8 @@ func conflicts(ctx context.Context, env *actions.Env) []string {
 	return out
 }
 
-// duplicateHub finds cluster secrets for the hub's server other than the
-// one the plan uses: Argo CD would see the hub twice and the ApplicationSets
+// duplicateHub finds cluster secrets for the hub (the in-cluster server
+// under the cluster's name) other than the one the plan uses: Argo CD would see the hub twice and the ApplicationSets
 // would generate every addon's Application twice.
 func duplicateHub(ctx context.Context, env *actions.Env) []string {
 	h := env.Plan.HubSecret
@@ -172,7 +172,10 @@ func duplicateHub(ctx context.Context, env *actions.Env) []string {
 	}
 	var out []string
 	for _, s := range list.Items {
-		if s.Name == h.Name || string(s.Data["server"]) != plan.InClusterServer {
+		// The same cluster twice: the in-cluster server under this
+		// cluster's name. Other platforms sharing this Argo CD (other names,
+		// other selectors) are not duplicates.
+		if s.Name == h.Name || string(s.Data["server"]) != plan.InClusterServer || string(s.Data["name"]) != env.Plan.Config.ClusterName {
 			continue
 		}
 		out = append(out, fmt.Sprintf("Secret %s/%s is a second Argo CD cluster secret for %s (the plan uses %s, made by %s); delete it, or the hub's addons are generated twice", s.Namespace, s.Name, plan.InClusterServer, h.Name, h.MadeBy))
