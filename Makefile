@@ -37,6 +37,7 @@ lint:
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/catalog -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test -short ./internal/kube -run '^$$' -fuzz FuzzDocumentsSplitLikeHelm -fuzztime $(FUZZTIME)
 
 schema:
 	$(GO) test ./internal/config -run TestSchemaIsCurrent -update
