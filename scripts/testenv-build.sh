@@ -285,14 +285,26 @@ build_eso_chart() {
 	finish eso-chart "$ESO_VERSION" "$out"
 }
 
+# apt_install PKG...: Debian packages the tests need, as root or with sudo.
+apt_install() {
+	log "installing $* from Debian packages"
+	if [[ "$(id -u)" == 0 ]]; then
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >&2
+	else
+		(sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >&2
+	fi
+}
+
+# ensure_redis: Argo CD's cache. ensure_cc: `make test` runs with -race,
+# which needs cgo and so a C compiler.
 ensure_redis() {
 	command -v redis-server >/dev/null && return 0
-	log "installing redis-server from Debian packages"
-	if [[ "$(id -u)" == 0 ]]; then
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
-	else
-		(sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
-	fi
+	apt_install redis-server
+}
+
+ensure_cc() {
+	command -v "$(go env CC)" >/dev/null && return 0
+	apt_install gcc libc6-dev
 }
 
 start=$SECONDS
@@ -301,6 +313,7 @@ lock_cache
 rm -rf "$cache"/.build-*
 # Not inherited by apt-get: a daemon its packages start would hold the lock.
 if [[ -n "$lock_fd" ]]; then ensure_redis {lock_fd}>&-; else ensure_redis; fi
+if [[ -n "$lock_fd" ]]; then ensure_cc {lock_fd}>&-; else ensure_cc; fi
 for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart}; do
 	"build_${c//-/_}"
 done
