@@ -1,14 +1,9 @@
 package plan
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/fleetup/fleetup/internal/catalog"
-	"github.com/fleetup/fleetup/internal/config"
-	"github.com/fleetup/fleetup/internal/redact"
 )
 
 func TestGatingShippedChart(t *testing.T) {
@@ -40,22 +35,7 @@ func TestGatingFromSelectors(t *testing.T) {
 
 // The CNOE reference implementation's chart has no switch: nothing is gated.
 func TestCNOEGating(t *testing.T) {
-	const file = "/tmp/cnoe/config.yaml"
-	if _, err := os.Stat(file); err != nil {
-		t.Skip("no CNOE fork at /tmp/cnoe")
-	}
-	cfg, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Build(cfg, cat, &redact.Redactor{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cnoePlan(t)
 	if len(p.Gating.Switched) != 0 || !slices.Contains(p.Gating.Ungated, "backstage") {
 		t.Errorf("gating %+v", p.Gating)
 	}

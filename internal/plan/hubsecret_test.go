@@ -106,22 +106,7 @@ func TestPlanMakesHubSecret(t *testing.T) {
 
 // The CNOE reference implementation, when unpacked at /tmp/cnoe.
 func TestCNOEHubSecret(t *testing.T) {
-	const file = "/tmp/cnoe/config.yaml"
-	if _, err := os.Stat(file); err != nil {
-		t.Skip("no CNOE fork at /tmp/cnoe")
-	}
-	cfg, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Build(cfg, cat, &redact.Redactor{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cnoePlan(t)
 	if p.ClusterSecret.Object != nil || p.HubSecret.Name != "hub-cluster" {
 		t.Errorf("hub %+v", p.HubSecret)
 	}

@@ -29,6 +29,12 @@ auto_mode: false
 	if err != nil {
 		t.Fatal(err)
 	}
+	return planOf(t, cfg)
+}
+
+// planOf loads cfg's catalog and builds its plan.
+func planOf(t testing.TB, cfg *config.Config) *Plan {
+	t.Helper()
 	cat, err := catalog.Load(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +44,21 @@ auto_mode: false
 		t.Fatal(err)
 	}
 	return p
+}
+
+// cnoePlan is the plan of the CNOE reference implementation when it is
+// unpacked at /tmp/cnoe (placeholders filled); the test skips otherwise.
+func cnoePlan(t *testing.T) *Plan {
+	t.Helper()
+	const file = "/tmp/cnoe/config.yaml"
+	if _, err := os.Stat(file); err != nil {
+		t.Skip("no CNOE fork at /tmp/cnoe")
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return planOf(t, cfg)
 }
 
 func TestPlanFollowsConfig(t *testing.T) {
@@ -139,14 +160,7 @@ func TestCNOEStyleCatalogRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Build(cfg, cat, &redact.Redactor{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planOf(t, cfg)
 	for _, s := range p.ApplicationSets {
 		sp, ok := s.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["syncPolicy"].(map[string]any)
 		if !ok || sp["automated"] == nil {
