@@ -209,23 +209,7 @@ webhook:
 certController:
   create: false
 `,
-		"packages/base/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.%[1]s
-spec:
-  group: %[1]s
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          x-kubernetes-preserve-unknown-fields: true
-`, group),
+		"packages/base/crd.yaml":               crdYAML("widgets", "Widget", group),
 		"packages/base/settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
 		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
 	}

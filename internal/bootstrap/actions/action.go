@@ -68,6 +68,9 @@ type Outcome struct {
 	Findings Findings
 }
 
+// Skip is the outcome of a step with nothing to do by design.
+func Skip(summary string) Outcome { return Outcome{Summary: summary, Skipped: true} }
+
 // Findings are uninstall's results beyond changed or not.
 type Findings struct {
 	// Removed counts what was deleted, by kind of thing.

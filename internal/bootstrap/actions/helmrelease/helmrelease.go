@@ -48,9 +48,7 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			return out, err
 		}
 		if managed {
-			out.Skipped = true
-			out.Summary = fmt.Sprintf("Argo CD manages %s (Application %s is Synced and Healthy); left to it", r.Release, app)
-			return out, nil
+			return actions.Skip(fmt.Sprintf("Argo CD manages %s (Application %s is Synced and Healthy); left to it", r.Release, app)), nil
 		}
 		crds := kube.Counts{}
 		res, err := env.Helm.Apply(ctx, helm.Spec{

@@ -32,12 +32,10 @@ func (Action) Describe(*plan.Plan) string {
 
 // Run implements actions.Action.
 func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
-	var t actions.Tally
 	if !a.opts.PurgeCRDs {
-		out := t.Outcome("CRDs kept (--purge-crds removes them)")
-		out.Skipped = true
-		return out, nil
+		return actions.Skip("CRDs kept (--purge-crds removes them)"), nil
 	}
+	var t actions.Tally
 	sel, err := purgecrs.Selected(ctx, env.Kube, env.Plan)
 	if err != nil {
 		return t.Outcome(""), err

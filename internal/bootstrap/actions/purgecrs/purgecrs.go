@@ -186,12 +186,10 @@ func Resources(ctx context.Context, k *kube.Client, crds []CRD) ([]unstructured.
 
 // Run implements actions.Action.
 func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
-	var t actions.Tally
 	if !a.opts.PurgeCRDs {
-		out := t.Outcome("CRDs and their resources are kept (--purge-crds removes them)")
-		out.Skipped = true
-		return out, nil
+		return actions.Skip("CRDs and their resources are kept (--purge-crds removes them)"), nil
 	}
+	var t actions.Tally
 	sel, err := Selected(ctx, env.Kube, env.Plan)
 	if err != nil {
 		return t.Outcome(""), err
@@ -206,7 +204,6 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(objs))
-	stuck := make([]bool, len(objs))
 	for i := range objs {
 		o := &objs[i]
 		wg.Add(1)
@@ -215,7 +212,6 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			s, forced, err := a.purge(ctx, env, o)
 			errs[i] = err
 			if s != nil {
-				stuck[i] = true
 				t.Stuck(*s)
 			}
 			if forced != nil {
@@ -227,14 +223,8 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	if err := errors.Join(errs...); err != nil {
 		return t.Outcome(""), err
 	}
-	nStuck, nForced := 0, 0
-	for i := range objs {
-		if stuck[i] {
-			nStuck++
-		}
-	}
-	out := t.Outcome("")
-	nForced = len(out.Findings.ForcedOff)
+	found := t.Outcome("").Findings
+	nStuck, nForced := len(found.Stuck), len(found.ForcedOff)
 	deleted := len(objs) - nStuck
 	t.Count("custom resources", deleted)
 	if deleted > 0 {
