@@ -16,7 +16,7 @@ import (
 	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/addons"
-	"github.com/fleetup/fleetup/internal/bootstrap/actions/appsets"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/gitops"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/helmrelease"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/manifests"
@@ -59,7 +59,7 @@ func InstallSteps() []actions.Action {
 		helmrelease.New(plan.ArgoCDChart, "Argo CD"),
 		helmrelease.New(plan.ExternalSecretsChart, "External Secrets"),
 		manifests.New(),
-		appsets.New(),
+		gitops.New(),
 		addons.New(nil),
 		handoff.New(),
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/detach"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/detachcatalog"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/purgecrds"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/purgecrs"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/removeaddons"
@@ -45,13 +46,15 @@ type Uninstall struct {
 	inv *Inventory
 }
 
-// UninstallSteps are the removal steps for o, in order: addons in reverse
+// UninstallSteps are the removal steps for o, in order: Argo CD stops
+// rendering the catalog from Git, addons in reverse
 // dependency order while Argo CD still runs, then Argo CD and External
 // Secrets let go of themselves, then what fleetup applied, custom
 // resources while their controllers still run, the Helm releases, CRDs,
 // and namespaces last.
 func UninstallSteps(o actions.RemoveOptions) []actions.Action {
 	return []actions.Action{
+		detachcatalog.New(),
 		removeaddons.New(o),
 		detach.New(),
 		removeobjects.New(),

@@ -16,7 +16,10 @@ const (
 	LabelPathRouting  = "path_routing"
 	LabelAutoMode     = "auto_mode"
 	LabelManagedBy    = "app.kubernetes.io/managed-by"
-	ManagedByValue    = "fleetup"
+	// LabelHub marks the hub's own cluster secret: fleetup's ApplicationSets
+	// give the hub every catalog addon not switched off.
+	LabelHub       = "fleetup.dev/hub"
+	ManagedByValue = "fleetup"
 )
 
 // HubLabels are the labels of the hub cluster's Argo CD secret with every
@@ -52,6 +55,7 @@ func baseLabels(cfg *config.Config) map[string]string {
 		LabelPathRouting:  cfg.PathRouting.String(),
 		LabelAutoMode:     cfg.AutoMode.String(),
 		LabelManagedBy:    ManagedByValue,
+		LabelHub:          "true",
 	}
 }
 

@@ -21,6 +21,9 @@ type Catalog struct {
 	Globals     Globals
 	Addons      []*Addon       // every entry, in file order
 	Values      map[string]any // the file as plain values, overrides applied: the AppSet chart's input
+	// Overrides are the entries' keys config.yaml's addons section sets
+	// (enabled, defaultVersion, valuesObject, healthTimeout), by addon.
+	Overrides map[string]any
 }
 
 // CatalogFile is the catalog's path inside the packages tree.

@@ -30,25 +30,32 @@ func (c *Catalog) applyOverrides(cfg *config.Config) error {
 			c.Values[name] = entry
 		}
 		a.overrides = map[string]struct{}{}
+		// What config.yaml sets on the entry, for Argo CD to lay over the
+		// catalog it reads from Git.
+		over := map[string]any{}
 		if o.Enabled != nil {
 			a.Enabled = *o.Enabled
 			entry["enabled"] = bool(*o.Enabled)
+			over["enabled"] = bool(*o.Enabled)
 			a.overrides["enabled"] = struct{}{}
 		}
 		if o.Version != "" {
 			a.DefaultVersion = o.Version
 			entry["defaultVersion"] = o.Version
+			over["defaultVersion"] = o.Version
 			a.overrides["version"] = struct{}{}
 		}
 		if len(o.Values) > 0 {
 			a.ValuesObject = MergeValues(a.ValuesObject, o.Values)
 			base, _ := entry["valuesObject"].(map[string]any)
 			entry["valuesObject"] = MergeValues(base, o.Values)
+			over["valuesObject"] = o.Values
 			a.overrides["values"] = struct{}{}
 		}
 		if o.HealthTimeout > 0 {
 			a.HealthTimeout = o.HealthTimeout
 			entry["healthTimeout"] = o.HealthTimeout.String()
+			over["healthTimeout"] = o.HealthTimeout.String()
 		}
 		if o.DependsOn != nil {
 			a.DependsOn, a.depsFrom = o.DependsOn, cfg
@@ -66,6 +73,12 @@ func (c *Catalog) applyOverrides(cfg *config.Config) error {
 				errs = append(errs, cfg.ErrorAt("addons."+name+".stateful.pvc_selector", &decode.ValueError{Msg: "empty", Expected: "the labels of the addon's PVCs", Hint: "an empty selector would match every PVC of the namespace"}))
 			}
 			a.Stateful = &StatefulResources{PVCSelector: o.Stateful.PVCSelector}
+		}
+		if len(over) > 0 {
+			if c.Overrides == nil {
+				c.Overrides = map[string]any{}
+			}
+			c.Overrides[name] = over
 		}
 	}
 	return errs.Err()

@@ -12,7 +12,6 @@ import (
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/status"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 )
@@ -75,7 +74,17 @@ func (s *Status) print(w io.Writer, st *status.Status) error {
 	if st.HandOff {
 		handoff = "yes"
 	}
-	fmt.Fprintf(w, "%s: %s (Argo CD manages itself and External Secrets: %s)\n", st.Cluster, st.Phase, handoff)
+	fmt.Fprintf(w, "%s: %s (Argo CD manages itself, External Secrets and the catalog: %s)\n", st.Cluster, st.Phase, handoff)
+	c := st.Catalog
+	rev := c.Revision
+	if len(rev) > 8 {
+		rev = rev[:8]
+	}
+	fmt.Fprintf(w, "catalog from Git: Application %s %s (sync %s, health %s, revision %s)", c.Application, c.State, dash(c.Sync), dash(c.Health), dash(rev))
+	if c.Message != "" && c.State != "healthy" {
+		fmt.Fprintf(w, ": %s", argocd.OneLine(c.Message, 160))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEVEL\tADDON\tSTATE\tSYNC\tHEALTH\tOPERATION\tSINCE\tMESSAGE")
 	for _, a := range st.Addons {
@@ -96,7 +105,7 @@ func (s *Status) watch(ctx context.Context, kc *kube.Client, pl *plan.Plan, w io
 		}
 	}
 	handler := cache.ResourceEventHandlerFuncs{AddFunc: func(any) { notify() }, UpdateFunc: func(any, any) { notify() }, DeleteFunc: func(any) { notify() }}
-	apps := dynamicinformer.NewFilteredDynamicSharedInformerFactory(kc.Dynamic, 0, ns, func(o *metav1.ListOptions) { o.LabelSelector = plan.LabelManaged + "=true" })
+	apps := dynamicinformer.NewFilteredDynamicSharedInformerFactory(kc.Dynamic, 0, ns, nil)
 	if _, err := apps.ForResource(kube.Applications).Informer().AddEventHandler(handler); err != nil {
 		return last, err
 	}

@@ -95,12 +95,25 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 		p.HubSecret = HubSecret{Name: ClusterSecretName(cfg.ClusterName), Namespace: argo.TargetNamespace(), MadeBy: "fleetup", Warnings: []string{}}
 	}
 	p.RepoSecrets = RepoSecrets(cat, argo.TargetNamespace())
-	sets, err := helm.Render(filepath.Join(cat.PackagesDir, AppSetChartDir), AppSetRelease, argo.TargetNamespace(), cat.Values)
+	vals, files, err := catalogValues(cfg, cat)
+	if err != nil {
+		return nil, err
+	}
+	// Rendered here for review with the engine Argo CD's repo-server
+	// uses; Argo CD renders them from Git.
+	sets, err := helm.Render(filepath.Join(cat.PackagesDir, AppSetChartDir), AppSetRelease, argo.TargetNamespace(), vals)
 	if err != nil {
 		return nil, fmt.Errorf("packages/%s: %w", AppSetChartDir, err)
 	}
 	p.ApplicationSets = sets
+	if p.GitOps, err = gitOpsOf(cfg, cat, argo.TargetNamespace(), files); err != nil {
+		return nil, err
+	}
 	p.Gating = gatingOf(cat, sets)
+	if len(p.Gating.Switched) == 0 {
+		// Nothing is held back by switches: what would drop them is moot.
+		p.HubSecret.Warnings = []string{}
+	}
 	p.Graph = graphOf(cfg, cat)
 	p.Namespaces = addonNamespaces(cfg, cat)
 	if describe != nil {

@@ -31,8 +31,11 @@ type Plan struct {
 	// HubSecret names the hub cluster secret in use, whoever makes it.
 	HubSecret HubSecret `json:"hubClusterSecret"`
 	// RepoSecrets tell Argo CD which chart repositories are OCI registries.
-	RepoSecrets     []helm.Manifest `json:"repositorySecrets"`
+	RepoSecrets []helm.Manifest `json:"repositorySecrets"`
+	// ApplicationSets are rendered locally for review; Argo CD renders
+	// them from Git (see GitOps).
 	ApplicationSets []helm.Manifest `json:"applicationSets"`
+	GitOps          GitOps          `json:"gitops"`
 	Graph           Graph           `json:"graph"`
 	Gating          Gating          `json:"gating"`
 

@@ -99,7 +99,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 	for _, m := range p.RepoSecrets {
 		pf("  %s (Argo CD repository: OCI registry)\n", describe(m))
 	}
-	pf("\nApplicationSets (rendered from packages/%s)\n", AppSetChartDir)
+	pf("\nCatalog handed to Argo CD (%s shape): it renders the ApplicationSets from Git\n", p.GitOps.Shape)
+	pf("  from:        %s\n", p.GitOps.Source)
+	pf("  values:      %s\n", strings.Join(p.GitOps.ValueFiles, ", "))
+	for _, m := range p.GitOps.Objects {
+		pf("  applies:     %s\n", describe(m))
+	}
+	pf("  waits on:    Application %s Synced and Healthy\n", p.GitOps.Application)
+	pf("\nApplicationSets (rendered here from packages/%s for review; Argo CD applies them from Git)\n", AppSetChartDir)
 	for _, m := range p.ApplicationSets {
 		pf("  %s\n", describe(m))
 	}
@@ -192,6 +199,11 @@ func (p *Plan) WriteFiles(dir string) ([]string, error) {
 	}
 	for _, m := range p.RepoSecrets {
 		if err := write(filepath.Join("repository-secrets", fileName(m)), m.Object); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range p.GitOps.Objects {
+		if err := write(filepath.Join("gitops", fileName(m)), m.Object); err != nil {
 			return nil, err
 		}
 	}

@@ -35,11 +35,23 @@ const (
 // Status is the platform at a glance; its JSON form is documented in
 // docs/status.md and stable under SchemaVersion.
 type Status struct {
-	SchemaVersion string  `json:"schemaVersion"`
-	Cluster       string  `json:"cluster"`
-	Phase         string  `json:"phase"`
-	HandOff       bool    `json:"handOff"`
-	Addons        []Addon `json:"addons"`
+	SchemaVersion string `json:"schemaVersion"`
+	Cluster       string `json:"cluster"`
+	Phase         string `json:"phase"`
+	// HandOff: Argo CD manages itself, External Secrets and the catalog.
+	HandOff bool    `json:"handOff"`
+	Catalog Catalog `json:"catalog"`
+	Addons  []Addon `json:"addons"`
+}
+
+// Catalog is the Application that renders the ApplicationSets from Git.
+type Catalog struct {
+	Application string `json:"application"`
+	State       string `json:"state"` // as an addon's; "missing" when absent
+	Sync        string `json:"sync"`
+	Health      string `json:"health"`
+	Revision    string `json:"revision"`
+	Message     string `json:"message"`
 }
 
 // Addon is one addon's state.
@@ -72,7 +84,8 @@ func Read(ctx context.Context, c *kube.Client, p *plan.Plan) (*Status, error) {
 		switches = secret.Labels
 	}
 	apps := map[string]*unstructured.Unstructured{}
-	list, err := c.Dynamic.Resource(kube.Applications).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: plan.LabelManaged + "=true"})
+	// Not by fleetup's label: a CNOE fork's Applications carry none.
+	list, err := c.Dynamic.Resource(kube.Applications).Namespace(ns).List(ctx, metav1.ListOptions{})
 	// Without Argo CD's CRDs there is nothing to list yet (not installed).
 	if err != nil && !kube.IsNoMatch(err) && !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("status: list Applications: %w", err)
@@ -130,8 +143,11 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 	for _, ad := range p.Catalog.Installed() {
 		n := ad.Name
 		a := Addon{Name: n, Level: g.Level(n), Application: argocd.ApplicationName(n, p.Config.ClusterName), WaitingOn: []string{}}
-		a.SwitchedOn = switches[ad.LabelName()] == "true"
 		app := read[n]
+		// Let go: switched on, or no switch and rolled out (a catalog
+		// without switches, or an addon committed after the hand-off).
+		sw, set := switches[ad.LabelName()]
+		a.SwitchedOn = sw == "true" || (!set && app != nil)
 		if app != nil {
 			anyApp = true
 			a.Sync, a.Health, a.Operation = app.Sync, app.Health, app.OpPhase
@@ -170,13 +186,26 @@ func Compose(st *Status, p *plan.Plan, switches map[string]string, apps map[stri
 	default:
 		st.Phase = PhaseInstalling
 	}
-	st.HandOff = true
+	st.Catalog = catalogOf(p, apps)
+	st.HandOff = st.Catalog.State == string(report.AddonHealthy)
 	for _, r := range p.Releases {
 		if !healthy[r.Addon] {
 			st.HandOff = false
 		}
 	}
 	return st
+}
+
+func catalogOf(p *plan.Plan, apps map[string]*unstructured.Unstructured) Catalog {
+	c := Catalog{Application: p.GitOps.Application, State: "missing", Message: "Argo CD does not render the catalog from Git yet"}
+	obj := apps[c.Application]
+	if obj == nil {
+		return c
+	}
+	a := argocd.Read(obj)
+	v := a.Verdict()
+	c.State, c.Message, c.Sync, c.Health, c.Revision = string(v.State), v.Message, a.Sync, a.Health, a.Revision
+	return c
 }
 
 // since is when the Application last changed health or finished an

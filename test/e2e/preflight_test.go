@@ -85,7 +85,7 @@ func TestTimeoutSaysHowToResume(t *testing.T) {
 	if !errors.As(err, &it) {
 		t.Fatalf("want an interrupted install, got %v", err)
 	}
-	for _, want := range []string{"install stopped during addons", "install timed out after 1m0s", "finished steps: namespaces, secrets, argo-cd, external-secrets, bootstrap, applicationsets", "Run `fleetup install` again to resume"} {
+	for _, want := range []string{"install stopped during addons", "install timed out after 1m0s", "finished steps: namespaces, secrets, argo-cd, external-secrets, bootstrap, gitops", "Run `fleetup install` again to resume"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}

@@ -41,10 +41,13 @@ func checkStatusSchema(t *testing.T, doc []byte) {
 	if err := json.Unmarshal(doc, &top); err != nil {
 		t.Fatalf("status is not JSON: %v\n%s", err, doc)
 	}
-	want := map[string]string{"schemaVersion": "string", "cluster": "string", "phase": "string", "handOff": "bool", "addons": "array"}
+	want := map[string]string{"schemaVersion": "string", "cluster": "string", "phase": "string", "handOff": "bool", "catalog": "object", "addons": "array"}
 	checkKeys(t, "status", top, want)
 	if top["schemaVersion"] != status.SchemaVersion {
 		t.Errorf("schemaVersion %v", top["schemaVersion"])
+	}
+	if c, ok := top["catalog"].(map[string]any); ok {
+		checkKeys(t, "catalog", c, map[string]string{"application": "string", "state": "string", "sync": "string", "health": "string", "revision": "string", "message": "string"})
 	}
 	phases := map[any]bool{status.PhaseNotInstalled: true, status.PhaseInstalling: true, status.PhaseHealthy: true, status.PhaseDegraded: true, status.PhaseUninstalling: true}
 	if !phases[top["phase"]] {
@@ -86,6 +89,8 @@ func checkKeys(t *testing.T, what string, m map[string]any, want map[string]stri
 			got = "number"
 		case []any:
 			got = "array"
+		case map[string]any:
+			got = "object"
 		}
 		if got != typ {
 			t.Errorf("%s.%s is %T, want %s", what, k, v, typ)

@@ -76,6 +76,9 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 		"--address", "127.0.0.1", "--port", strconv.Itoa(e.ports["repo"]), "--disable-tls",
 		"--metrics-address", "127.0.0.1", "--metrics-port", strconv.Itoa(e.ports["repo-metrics"]),
 		"--redis", redis, "--logformat", "text",
+		// A branch is resolved again after this long (as the 10 s
+		// reconciliation above; real installs take 3 min without webhook).
+		"--revision-cache-expiration", "5s",
 	}, env("argocd-repo-server")); err != nil {
 		return err
 	}

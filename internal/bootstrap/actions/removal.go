@@ -95,7 +95,7 @@ func IsCore(p *plan.Plan, addon string) bool {
 }
 
 // DirectObjects are the objects fleetup applied itself, in the order they
-// are removed: the cluster secret, repository secrets, bootstrap manifests
+// are removed: the catalog's hand-off objects, the cluster secret, repository secrets, bootstrap manifests
 // and secret store objects (CRDs and namespaces are left to their steps),
 // and the platform secrets of the kubernetes backend.
 func DirectObjects(p *plan.Plan) []*unstructured.Unstructured {
@@ -106,6 +106,10 @@ func DirectObjects(p *plan.Plan) []*unstructured.Unstructured {
 			return
 		}
 		out = append(out, Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()))
+	}
+	// Gone already after detach-catalog; listed for the inventory.
+	for _, m := range p.GitOps.Objects {
+		add(m.Object)
 	}
 	if p.ClusterSecret.Object != nil {
 		add(p.ClusterSecret.Object)

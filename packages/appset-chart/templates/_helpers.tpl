@@ -29,3 +29,23 @@
 - '$values/{{ $root.Values.repoURLGitBasePath }}/{{ $dir }}/{{ default . $addon.valuesFileName }}'
 {{- end }}
 {{- end -}}
+
+{{/* Extra matchLabels of an addon's cluster selector: the catalog-wide, the addon's own and its CNOE `selector`. */}}
+{{- define "appset.selectorLabels" -}}
+{{- with .v.globalSelectors }}
+{{ toYaml . }}
+{{- end }}
+{{- with .a.selectorMatchLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- if and .useSelectors .a.selector .a.selector.matchLabels }}
+{{ toYaml .a.selector.matchLabels }}
+{{- end }}
+{{- end -}}
+
+{{/* Extra matchExpressions of an addon's cluster selector (CNOE's `selector`). */}}
+{{- define "appset.selectorExpressions" -}}
+{{- if and .useSelectors .a.selector .a.selector.matchExpressions }}
+{{ toYaml .a.selector.matchExpressions }}
+{{- end }}
+{{- end -}}

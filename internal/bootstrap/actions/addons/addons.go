@@ -1,7 +1,7 @@
-// Package addons switches the addons on and waits on their dependency
-// graph. With strategy gated an addon's switch (the enable_<addon> label on
-// the hub cluster secret, which its ApplicationSet selects on) is set only
-// once its own dependencies are healthy; with parallel all are set at once.
+// Package addons lets the addons go and waits on their dependency graph.
+// With strategy gated an addon's switch (the enable_<addon> label on the
+// hub cluster secret, see package gate) turns "true" only once its own
+// dependencies are healthy; with parallel all are on from the start.
 // The decisions are the pure Machine's; this file is the thin loop around
 // it: an informer (watch) on the Applications, a timer for deadlines, and
 // the switch writes.
@@ -16,17 +16,14 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/gate"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 )
-
-// GateManager is the field manager that owns the enable_<addon> labels.
-const GateManager = "fleetup-gate"
 
 // Action is the addons step.
 type Action struct{ now func() time.Time }
@@ -100,7 +97,7 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	var out actions.Outcome
 	p := env.Plan
 	ns := p.ArgoNamespace()
-	on, err := currentSwitches(ctx, env)
+	on, err := gate.Read(ctx, env)
 	if err != nil {
 		return out, err
 	}
@@ -115,9 +112,9 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 	}
 	// The informer's reflector lists again and resumes its watch by itself
 	// after the API server was unreachable.
-	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(env.Kube.Dynamic, 0, ns, func(o *metav1.ListOptions) {
-		o.LabelSelector = plan.LabelManaged + "=true"
-	})
+	// Every Application of the namespace: a CNOE fork's carry no label of
+	// fleetup's; they are read by name.
+	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(env.Kube.Dynamic, 0, ns, nil)
 	inf := factory.ForResource(kube.Applications).Informer()
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { notify() },
@@ -152,8 +149,8 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		}
 		d := m.Step(a.now(), apps)
 		if len(d.SwitchOn) > 0 {
-			if err := setSwitches(ctx, env, m.On()); err != nil {
-				return out, err
+			if err := gate.Write(ctx, env, m.On()); err != nil {
+				return out, fmt.Errorf("addons: %w", err)
 			}
 			out.Changed = true
 		}
@@ -188,45 +185,4 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		case <-timer.C:
 		}
 	}
-}
-
-// clusterSecret is the hub secret the plan switches on: fleetup's own or
-// the one the packages tree makes.
-func clusterSecret(p *plan.Plan) *unstructured.Unstructured {
-	return actions.Ref("v1", "Secret", p.HubSecret.Namespace, p.HubSecret.Name)
-}
-
-// currentSwitches reads which addons are already on (a resumed run).
-func currentSwitches(ctx context.Context, env *actions.Env) (map[string]bool, error) {
-	on := map[string]bool{}
-	cur, err := env.Kube.Get(ctx, clusterSecret(env.Plan))
-	if err != nil {
-		return nil, fmt.Errorf("addons: read cluster secret: %w", err)
-	}
-	if cur == nil {
-		return on, nil
-	}
-	for _, ad := range env.Plan.Catalog.Installed() {
-		if cur.GetLabels()[ad.LabelName()] == "true" {
-			on[ad.Name] = true
-		}
-	}
-	return on, nil
-}
-
-// setSwitches applies the enable_<addon> labels of every switched-on addon
-// under the gate field manager.
-func setSwitches(ctx context.Context, env *actions.Env, enabled map[string]bool) error {
-	u := clusterSecret(env.Plan)
-	labels := map[string]string{}
-	for _, ad := range env.Plan.Catalog.Installed() {
-		if enabled[ad.Name] {
-			labels[ad.LabelName()] = "true"
-		}
-	}
-	u.SetLabels(labels)
-	if _, err := env.Kube.ApplyAs(ctx, u, GateManager); err != nil {
-		return fmt.Errorf("addons: switch on: %w", err)
-	}
-	return nil
 }

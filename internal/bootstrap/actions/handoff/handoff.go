@@ -1,5 +1,5 @@
-// Package handoff confirms that Argo CD now manages itself and External
-// Secrets from Git, and says how to reach Argo CD.
+// Package handoff confirms that Argo CD now manages itself, External
+// Secrets and the catalog from Git, and says how to reach Argo CD.
 package handoff
 
 import (
@@ -8,6 +8,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 )
 
@@ -22,7 +23,7 @@ func (Action) Name() string { return "hand-off" }
 
 // Describe implements actions.Action.
 func (Action) Describe(*plan.Plan) string {
-	return "confirm Argo CD manages itself and External Secrets from Git"
+	return "confirm Argo CD manages itself, External Secrets and the catalog from Git"
 }
 
 // Run implements actions.Action.
@@ -43,7 +44,18 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 			return out, fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, app.Summary())
 		}
 	}
-	out.Summary = fmt.Sprintf("Argo CD manages itself and External Secrets from %s", p.Config.Repo.URL)
+	// The catalog last: a commit must reach the cluster with no fleetup run.
+	cur, err := env.Kube.Get(ctx, argocd.ApplicationRef(ns, p.GitOps.Application))
+	if err != nil && !kube.IsNoMatch(err) {
+		return out, fmt.Errorf("hand-off: %w", err)
+	}
+	if cur == nil {
+		return out, fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not render the catalog from Git", ns, p.GitOps.Application)
+	}
+	if app := argocd.Read(cur); !app.Healthy() {
+		return out, fmt.Errorf("hand-off: Application %s/%s (the catalog) is not Synced and Healthy (%s)", ns, p.GitOps.Application, app.Summary())
+	}
+	out.Summary = fmt.Sprintf("Argo CD manages itself, External Secrets and the catalog from %s", p.Config.Repo.URL)
 	return out, nil
 }
 

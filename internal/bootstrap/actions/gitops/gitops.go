@@ -1,0 +1,142 @@
+// Package gitops hands the catalog to Argo CD: it applies the hub's Argo CD
+// cluster secret (gitops-bridge labels and annotations), repository secrets
+// for OCI chart registries, holds back the addons not let go yet, then the
+// object that makes Argo CD render packages/appset-chart from Git (fleetup's
+// catalog Application, or a CNOE fork's bootstrap ApplicationSets), and
+// waits until Argo CD applied the ApplicationSets. From then on a commit to
+// the catalog reaches the cluster with no fleetup run.
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/gate"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/manifests"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/report"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Action is the gitops step.
+type Action struct{}
+
+// New makes the step.
+func New() Action { return Action{} }
+
+// Name implements actions.Action.
+func (Action) Name() string { return "gitops" }
+
+// Describe implements actions.Action.
+func (Action) Describe(p *plan.Plan) string {
+	secret := "the hub cluster secret, "
+	if !p.HubSecret.Fleetup() {
+		secret = "" // the packages tree makes it
+	}
+	return fmt.Sprintf("apply %shold back the addons, apply %s; Argo CD renders %s from Git (%s); wait until it synced",
+		secret, objectList(p), plan.Count(len(p.ApplicationSets), "ApplicationSet"), p.GitOps.Source)
+}
+
+func objectList(p *plan.Plan) string {
+	var names []string
+	for _, m := range p.GitOps.Objects {
+		names = append(names, m.Kind+" "+m.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Run implements actions.Action.
+func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
+	var out actions.Outcome
+	p := env.Plan
+	counts := kube.Counts{}
+	apply := func(objs []*unstructured.Unstructured) error {
+		for _, o := range objs {
+			ch, err := env.Kube.ApplyChange(ctx, o)
+			if err != nil {
+				return fmt.Errorf("gitops: %w", err)
+			}
+			counts[ch]++
+		}
+		return nil
+	}
+	var objs []*unstructured.Unstructured
+	// A hub secret the packages tree makes is applied with the bootstrap
+	// manifests; fleetup adds none beside it. The enable_<addon> switches
+	// belong to the gate's field manager: not set nor cleared here.
+	if p.HubSecret.Fleetup() {
+		secret := manifests.Labelled(p.ClusterSecret.Object)
+		labels := secret.GetLabels()
+		for k := range labels {
+			if strings.HasPrefix(k, "enable_") {
+				delete(labels, k)
+			}
+		}
+		secret.SetLabels(labels)
+		objs = append(objs, secret)
+	}
+	for _, m := range p.RepoSecrets {
+		objs = append(objs, manifests.Labelled(m.Object))
+	}
+	if err := apply(objs); err != nil {
+		return out, err
+	}
+	// Before Argo CD sees the catalog: an addon with no switch would start.
+	if _, err := gate.Hold(ctx, env); err != nil {
+		return out, fmt.Errorf("gitops: %w", err)
+	}
+	objs = nil
+	for _, m := range p.GitOps.Objects {
+		objs = append(objs, manifests.Labelled(m.Object))
+	}
+	if err := apply(objs); err != nil {
+		return out, err
+	}
+	out.Changed = counts.Changed()
+	app, err := WaitSynced(ctx, env)
+	if err != nil {
+		return out, err
+	}
+	which := "cluster secret, "
+	if !p.HubSecret.Fleetup() {
+		which = "no cluster secret (the packages tree's " + p.HubSecret.Name + " is used), "
+	}
+	out.Summary = fmt.Sprintf("%s%d repository secrets, %s: %s; Application %s synced %s from Git", which, len(p.RepoSecrets), objectList(p), counts, p.GitOps.Application, short(app.Revision))
+	return out, nil
+}
+
+// WaitSynced waits until the catalog's Application is Synced and Healthy
+// on the current spec, within the addon timeout.
+func WaitSynced(ctx context.Context, env *actions.Env) (argocd.Application, error) {
+	p := env.Plan
+	ns := p.ArgoNamespace()
+	ctx, cancel := context.WithTimeout(ctx, p.Config.Timeouts.Addon.D())
+	defer cancel()
+	var app argocd.Application
+	_, err := env.Kube.WaitFor(ctx, kube.Applications, ns, p.GitOps.Application, "Application "+ns+"/"+p.GitOps.Application+" (the catalog from Git) to be Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
+		if u == nil {
+			return false, nil
+		}
+		app = argocd.Read(u)
+		v := app.Verdict()
+		if v.State == report.AddonFailed {
+			return false, fmt.Errorf("%s", v.Message)
+		}
+		return app.Healthy(), nil
+	})
+	if err != nil {
+		return app, fmt.Errorf("gitops: %w", err)
+	}
+	return app, nil
+}
+
+func short(rev string) string {
+	if len(rev) > 8 {
+		return rev[:8]
+	}
+	return rev
+}
