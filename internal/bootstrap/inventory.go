@@ -61,7 +61,7 @@ func TakeInventory(ctx context.Context, k *kube.Client, h *helm.Releaser, p *pla
 		if err != nil || cur == nil {
 			return false, false, err
 		}
-		if actions.Owner.Owns(cur) {
+		if (actions.PlanOwner{Plan: p}).Owns(cur) {
 			return true, false, nil
 		}
 		return false, true, nil

@@ -31,6 +31,11 @@ const ManagedLabel = "fleetup.dev/managed"
 // Owner is the label that marks an object as created by fleetup.
 type Owner struct{ Key, Value string }
 
+// Ownership decides whether an object is fleetup's to delete.
+type Ownership interface {
+	Owns(obj *unstructured.Unstructured) bool
+}
+
 // Owns reports whether obj carries the owner label.
 func (o Owner) Owns(obj *unstructured.Unstructured) bool {
 	return obj != nil && obj.GetLabels()[o.Key] == o.Value
@@ -40,7 +45,7 @@ func (o Owner) Owns(obj *unstructured.Unstructured) bool {
 // delete is conditional on the UID read, so an object replaced in between
 // by someone else's is never deleted. propagation is Background unless
 // given (Orphan keeps dependants).
-func (c *Client) DeleteOwned(ctx context.Context, obj *unstructured.Unstructured, owner Owner, propagation metav1.DeletionPropagation) (Deletion, error) {
+func (c *Client) DeleteOwned(ctx context.Context, obj *unstructured.Unstructured, owner Ownership, propagation metav1.DeletionPropagation) (Deletion, error) {
 	cur, err := c.Get(ctx, obj)
 	if err != nil {
 		return "", err

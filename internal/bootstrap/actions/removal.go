@@ -21,6 +21,46 @@ import (
 // crdGroups and of the addons' Applications, are selected otherwise).
 var Owner = kube.Owner{Key: plan.LabelManaged, Value: "true"}
 
+// TrackingAnnotation is how Argo CD marks what an Application applied:
+// "<application>:<group>/<kind>:<namespace>/<name>".
+const TrackingAnnotation = "argocd.argoproj.io/tracking-id"
+
+// PlanOwner is what fleetup owns on a plan's cluster: objects with its
+// label, the ApplicationSets Argo CD applied for its catalog Application
+// (a CNOE fork's chart labels them with nothing of fleetup's), and the
+// Applications those ApplicationSets generate.
+type PlanOwner struct{ Plan *plan.Plan }
+
+// Owner is the ownership for env's plan.
+func (env *Env) Owner() PlanOwner { return PlanOwner{Plan: env.Plan} }
+
+// Owns implements kube.Ownership.
+func (o PlanOwner) Owns(obj *unstructured.Unstructured) bool {
+	if obj == nil {
+		return false
+	}
+	if Owner.Owns(obj) {
+		return true
+	}
+	if app := o.Plan.GitOps.Application; app != "" && strings.HasPrefix(obj.GetAnnotations()[TrackingAnnotation], app+":") {
+		return true
+	}
+	if obj.GetKind() != "Application" || obj.GetNamespace() != o.Plan.ArgoNamespace() {
+		return false
+	}
+	for _, r := range obj.GetOwnerReferences() {
+		if r.Kind != "ApplicationSet" {
+			continue
+		}
+		for _, m := range o.Plan.ApplicationSets {
+			if m.Name == r.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // RemoveOptions are uninstall's flags.
 type RemoveOptions struct {
 	KeepPVCs  bool
@@ -43,7 +83,7 @@ func (f Finalizers) String() string { return fmt.Sprintf("%s (finalizers %v)", f
 // foreign object is recorded in t and left alone. It reports whether
 // anything was deleted.
 func (env *Env) Delete(ctx context.Context, t *Tally, obj *unstructured.Unstructured, propagation metav1.DeletionPropagation) (bool, error) {
-	res, err := env.Kube.DeleteOwned(ctx, obj, Owner, propagation)
+	res, err := env.Kube.DeleteOwned(ctx, obj, env.Owner(), propagation)
 	if err != nil {
 		return false, err
 	}
@@ -76,7 +116,10 @@ func AddonPVCs(ctx context.Context, k *kube.Client, a *catalog.Addon) ([]corev1.
 func ApplicationSetOf(p *plan.Plan, addon string) *unstructured.Unstructured {
 	for _, m := range p.ApplicationSets {
 		u := &unstructured.Unstructured{Object: m.Object}
-		if u.GetLabels()["fleetup.dev/addon"] == addon {
+		// fleetup's chart labels it; a CNOE chart's names its
+		// Applications '<addon>-{{ .name }}'.
+		tpl, _, _ := unstructured.NestedString(u.Object, "spec", "template", "metadata", "name")
+		if u.GetLabels()["fleetup.dev/addon"] == addon || strings.ReplaceAll(tpl, " ", "") == addon+"-{{.name}}" {
 			return Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName())
 		}
 	}

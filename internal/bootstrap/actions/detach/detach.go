@@ -52,7 +52,7 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		if cur == nil {
 			continue
 		}
-		if !actions.Owner.Owns(cur) {
+		if !env.Owner().Owns(cur) {
 			t.Foreign("Application " + app.GetNamespace() + "/" + app.GetName() + ": exists without fleetup's labels")
 			continue
 		}

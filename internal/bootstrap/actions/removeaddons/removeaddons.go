@@ -86,7 +86,7 @@ func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Ta
 		return false, err
 	}
 	did := false
-	if cur != nil && actions.Owner.Owns(cur) {
+	if cur != nil && env.Owner().Owns(cur) {
 		tell(report.AddonRemoving, "deleting its Application and resources")
 		// An Application without the finalizer would orphan its resources.
 		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
