@@ -175,7 +175,12 @@ func (u *Uninstall) Execute(ctx context.Context) (UninstallResult, error) {
 	}
 	res := u.result(found)
 	if len(found.Stuck) > 0 {
+		// The record stays: it holds the addons' CRDs, which a rerun with
+		// --force must still purge when the catalog names none.
 		return res, &StuckError{Stuck: found.Stuck}
+	}
+	if err := progress.Remove(ctx, actions.Owner); err != nil {
+		return res, err
 	}
 	return res, nil
 }

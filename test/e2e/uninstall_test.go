@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/record"
 	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/status"
 	corev1 "k8s.io/api/core/v1"
@@ -62,8 +64,9 @@ func exists(t *testing.T, err error) bool {
 
 // requireGone checks nothing of the platform is left: no object with
 // fleetup's labels, no Helm release, no namespace fleetup created, no
-// Application or ApplicationSet, no install record.
-func requireGone(t *testing.T, p *platform) {
+// Application or ApplicationSet, no install record; objects named in keep
+// are allowed.
+func requireGone(t *testing.T, p *platform, keep ...string) {
 	t.Helper()
 	ctx := context.Background()
 	sel := metav1.ListOptions{LabelSelector: "fleetup.dev/managed=true"}
@@ -81,7 +84,7 @@ func requireGone(t *testing.T, p *platform) {
 			t.Fatal(err)
 		}
 		for _, o := range list.Items {
-			if mine(o.GetNamespace(), o.GetName()) {
+			if mine(o.GetNamespace(), o.GetName()) && !slices.Contains(keep, o.GetName()) {
 				t.Errorf("left behind with fleetup's labels: %s", kube.Describe(&o))
 			}
 		}
@@ -127,7 +130,9 @@ func widget(p *platform, ns, name string, finalizers ...string) *unstructured.Un
 // finalizer; a third run finds nothing to remove.
 func TestUninstallPurgeCRDs(t *testing.T) {
 	env.Need(t)
-	p := newPlatform(t, options{})
+	// No crdGroups: after the first run, only the install record knows the
+	// widgets CRD (its Application is gone), and --force must purge it.
+	p := newPlatform(t, options{NoCRDGroups: true})
 	ctx := context.Background()
 	// right's namespace exists before the install: not fleetup's.
 	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: p.NS + "-right"}}
@@ -174,7 +179,12 @@ func TestUninstallPurgeCRDs(t *testing.T) {
 	if _, err := env.Client.Typed.CoreV1().PersistentVolumeClaims(p.NS+"-left").Get(ctx, "data-left-0", metav1.GetOptions{}); exists(t, err) {
 		t.Error("the addon's PVC was kept without --keep-pvcs")
 	}
-	requireGone(t, p)
+	// The record stays while something is stuck.
+	recName := record.ProgressName(p.Cluster)
+	if _, err := env.Client.Typed.CoreV1().ConfigMaps(record.Namespace).Get(ctx, recName, metav1.GetOptions{}); !exists(t, err) {
+		t.Error("the install record was removed although a Widget is stuck")
+	}
+	requireGone(t, p, recName)
 	if _, err := env.Client.Typed.CoreV1().Namespaces().Get(ctx, foreign.Name, metav1.GetOptions{}); !exists(t, err) {
 		t.Error("the namespace that existed before the install was deleted")
 	}

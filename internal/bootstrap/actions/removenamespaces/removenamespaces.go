@@ -1,6 +1,7 @@
 // Package removenamespaces deletes the namespaces fleetup created (those
 // with its labels; a namespace that existed before the install is kept
-// and reported), then the install record and fleetup's own namespace.
+// and reported). The install record goes last, after every step (see
+// bootstrap.Uninstall.Execute).
 package removenamespaces
 
 import (
@@ -10,7 +11,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
-	"github.com/fleetup/fleetup/internal/record"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -26,7 +26,7 @@ func (Action) Name() string { return "remove-namespaces" }
 
 // Describe implements actions.Action.
 func (Action) Describe(*plan.Plan) string {
-	return "delete the namespaces fleetup created, then the install record"
+	return "delete the namespaces fleetup created; then the install record, unless a resource is stuck (it remembers the addons' CRDs for a rerun)"
 }
 
 // Run implements actions.Action.
@@ -67,13 +67,6 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 		}
 		t.Changed()
 	}
-	rec, err := record.Load(ctx, env.Kube, env.Plan.Config.ClusterName)
-	if err != nil {
-		return t.Outcome(""), err
-	}
-	if err := rec.Remove(ctx, actions.Owner); err != nil {
-		return t.Outcome(""), err
-	}
 	t.Count("namespaces", len(deleting))
-	return t.Outcome(fmt.Sprintf("%d namespaces deleted; install record removed", len(deleting))), nil
+	return t.Outcome(fmt.Sprintf("%d namespaces deleted", len(deleting))), nil
 }
