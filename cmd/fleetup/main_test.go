@@ -81,7 +81,7 @@ func TestPlanOutWritesManifests(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, f := range []string{"plan.json", "cluster-secret.yaml", "applicationsets/applicationset-argocd-cert-manager.yaml", "releases/argocd-values.yaml", "bootstrap/appproject-argocd-platform.yaml", "secret-store/clustersecretstore-aws-secretsmanager.yaml"} {
+	for _, f := range []string{"plan.json", "cluster-secret.yaml", "applicationsets/applicationset-argocd-cert-manager.yaml", "gitops/application-argocd-fleetup-catalog-platform-hub.yaml", "releases/argocd-values.yaml", "bootstrap/appproject-argocd-platform.yaml", "secret-store/clustersecretstore-aws-secretsmanager.yaml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}

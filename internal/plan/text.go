@@ -150,7 +150,8 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 
 // WriteFiles writes every rendered manifest and the plan itself under dir:
 // plan.json, secret-store/, releases/<release>-values.yaml, bootstrap/,
-// cluster-secret.yaml and applicationsets/.
+// cluster-secret.yaml, gitops/ (what hands the catalog to Argo CD) and
+// applicationsets/.
 func (p *Plan) WriteFiles(dir string) ([]string, error) {
 	var written []string
 	write := func(name string, v any) error {
