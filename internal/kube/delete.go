@@ -152,6 +152,24 @@ func (c *Client) AddFinalizer(ctx context.Context, obj *unstructured.Unstructure
 	return nil
 }
 
+// Label sets one label on obj (a merge patch, conditional on the version
+// read) and returns the object as updated.
+func (c *Client) Label(ctx context.Context, obj *unstructured.Unstructured, key, value string) (*unstructured.Unstructured, error) {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]string{key: value}, "resourceVersion": obj.GetResourceVersion()}})
+	if err != nil {
+		return nil, err
+	}
+	ri, _, err := c.Resource(obj.DeepCopy())
+	if err != nil {
+		return nil, err
+	}
+	out, err := ri.Patch(ctx, obj.GetName(), types.MergePatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
+	if err != nil {
+		return nil, fmt.Errorf("label %s: %w", Describe(obj), err)
+	}
+	return out, nil
+}
+
 // WaitNotTerminating waits until obj is not being deleted: gone, or never
 // deleted. Creating into a terminating namespace fails, so a create after
 // a recent delete waits here first.

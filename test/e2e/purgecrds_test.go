@@ -164,7 +164,7 @@ func TestUninstallKilledThenPurgeCRDs(t *testing.T) {
 		t.Fatalf("install: %v", err)
 	}
 	addon := "widgets." + p.Cluster + ".e2e.fleetup.dev"
-	if !killAt(t, bin, p, "step  detach", "uninstall") {
+	if !killAt(t, bin, p, "step  detach ", "uninstall") {
 		t.Fatal("uninstall finished before remove-addons did")
 	}
 	if st, _ := p.status(t); st.Phase != status.PhaseUninstalling {

@@ -86,29 +86,45 @@ func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Ta
 		return false, err
 	}
 	did := false
-	if cur != nil && env.Owner().Owns(cur) {
+	if cur != nil && env.Owner().Owns(cur) && cur.GetDeletionTimestamp() == nil {
 		tell(report.AddonRemoving, "deleting its Application and resources")
-		// An Application without the finalizer would orphan its resources.
-		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
-			if err := env.Kube.AddFinalizer(ctx, cur, argocd.ResourcesFinalizer); err != nil {
+		// Claimed with fleetup's label first: a CNOE fork's Application is
+		// fleetup's only through its ApplicationSet, which goes next.
+		if !actions.Owner.Owns(cur) {
+			if cur, err = env.Kube.Label(ctx, cur, actions.Owner.Key, actions.Owner.Value); err != nil {
 				return false, err
 			}
 		}
 	}
+	// The ApplicationSet goes first, orphaning the Application: it would
+	// make the Application again, and with preserveResourcesOnDeletion it
+	// strips the resources finalizer added below.
 	if set := actions.ApplicationSetOf(p, name); set != nil {
-		d, err := env.Delete(ctx, t, set, metav1.DeletePropagationBackground)
+		d, err := env.Delete(ctx, t, set, metav1.DeletePropagationOrphan)
 		if err != nil {
 			return false, err
 		}
 		did = did || d
 	}
-	if cur != nil {
-		// Also delete it directly: it may have lost its ApplicationSet.
+	if cur != nil && actions.Owner.Owns(cur) {
+		// An Application without the finalizer would orphan its resources.
+		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
+			if cur, err = env.Kube.Get(ctx, app); err != nil {
+				return false, err
+			}
+			if cur != nil {
+				if err := env.Kube.AddFinalizer(ctx, cur, argocd.ResourcesFinalizer); err != nil {
+					return false, err
+				}
+			}
+		}
 		d, err := env.Delete(ctx, t, app, metav1.DeletePropagationBackground)
 		if err != nil {
 			return false, fmt.Errorf("%w (Argo CD deletes the addon's resources first: `kubectl -n %s get application %s -o yaml` shows what is left)", err, app.GetNamespace(), app.GetName())
 		}
 		did = did || d
+	} else if cur != nil {
+		t.Foreign(kube.Describe(cur) + ": exists without fleetup's labels and not made by the catalog")
 	}
 	n, err := a.removePVCs(ctx, env, name)
 	if err != nil {
