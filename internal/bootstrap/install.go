@@ -16,6 +16,7 @@ import (
 	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/addons"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/adopt"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/gitops"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/helmrelease"
@@ -45,6 +46,10 @@ type Install struct {
 	// Approve asks the user with the summary; nil means approved (--yes).
 	Approve  func(summary string) (bool, error)
 	Redactor *redact.Redactor
+	// Adopt is --adopt: what exists of the plan without fleetup's
+	// ownership (CNOE's install.sh made it) is taken over in place, after
+	// preflight lists it and the approval shows it (package adopt).
+	Adopt bool
 
 	secrets   []actions.SecretValue
 	preflight *preflight.Report
@@ -120,7 +125,7 @@ func (i *Install) Prepare(ctx context.Context) error {
 		i.secrets = append(i.secrets, actions.SecretValue{Name: v.Name, KubernetesName: v.KubernetesName, Data: secrets.Flatten(v.Value), JSON: doc})
 	}
 	env := i.env()
-	pre := preflight.New()
+	pre := preflight.Action{Adopt: i.Adopt}
 	var rep preflight.Report
 	if _, err := reported(env, pre.Name(), i.Redactor, "install", func() (actions.Outcome, error) {
 		var err error
@@ -131,7 +136,7 @@ func (i *Install) Prepare(ctx context.Context) error {
 	}
 	i.preflight = &rep
 	if i.Approve != nil {
-		ok, err := i.Approve(Summary(i.Plan, i.Kube, rep.Live))
+		ok, err := i.Approve(Summary(i.Plan, i.Kube, rep.Live) + rep.Takeover.Prompt())
 		if err != nil {
 			return err
 		}
@@ -171,6 +176,9 @@ func (i *Install) Execute(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	steps := InstallSteps()
+	if i.Adopt {
+		steps = append([]actions.Action{adopt.New(i.preflight.Takeover)}, steps...)
+	}
 	if progress.PlanHash == hash && len(progress.Done) > 0 {
 		env.Report.Step("resume", report.StepRunning, "a previous run of this plan finished "+strings.Join(doneSteps(steps, progress), ", ")+"; every step is checked again and converges")
 	}

@@ -28,6 +28,10 @@ type Install struct {
 	// WriteKubeconfig is where to write a kubeconfig for the target
 	// cluster (--write-kubeconfig); none is written otherwise.
 	WriteKubeconfig string
+	// Adopt takes over a platform installed without fleetup (CNOE's
+	// install.sh): its Helm releases, namespaces and objects, in place,
+	// after listing them in the approval (--adopt).
+	Adopt bool
 	// IsTerminal reports whether stdin is a terminal (tests replace it).
 	IsTerminal func() bool
 }
@@ -74,6 +78,7 @@ func (in *Install) Run(ctx context.Context) error {
 		Helm:     helmFor(kc),
 		Report:   g.reporter(out),
 		Redactor: &g.Redactor,
+		Adopt:    in.Adopt,
 	}
 	if !g.Yes {
 		inst.Approve = in.ask
@@ -110,7 +115,7 @@ func (in *Install) useView() bool { return useView(in.Global, in.IsTerminal) }
 func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install, cluster string, levels [][]string) (bootstrap.Result, error) {
 	var res bootstrap.Result
 	err := withView(ctx, in.Global, func(cancel func()) *tui.Model {
-		return tui.New("fleetup install "+cluster, bootstrap.StepNames(), levels, cancel)
+		return tui.New("fleetup install "+cluster, in.stepNames(), levels, cancel)
 	}, func(ctx context.Context, r report.Reporter) error {
 		// Preflight ran before the view started: show it done.
 		name, summary := inst.Preflight()
@@ -121,6 +126,16 @@ func (in *Install) executeWithView(ctx context.Context, inst *bootstrap.Install,
 		return err
 	})
 	return res, err
+}
+
+// stepNames are the steps the view shows: with --adopt, adopt runs after
+// preflight.
+func (in *Install) stepNames() []string {
+	names := bootstrap.StepNames()
+	if !in.Adopt || len(names) == 0 {
+		return names
+	}
+	return append([]string{names[0], "adopt"}, names[1:]...)
 }
 
 func (in *Install) terminal() bool { return stdinTerminal(in.Global, in.IsTerminal) }

@@ -3,7 +3,8 @@
 // CD already manages it: after the hand-off fleetup leaves it to Argo CD.
 // The CRDs of the chart's crds/ that do not exist yet fleetup creates
 // itself, with its labels, so uninstall --purge-crds knows them: Helm
-// would create them untracked.
+// would create them untracked. Adopt (install --adopt) upgrades in place a
+// release another installer made, so that it becomes fleetup's.
 package helmrelease
 
 import (
@@ -37,38 +38,61 @@ func (a Action) Describe(*plan.Plan) string {
 
 // Run implements actions.Action.
 func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
-	var out actions.Outcome
-	for _, r := range env.Plan.Releases {
-		if r.Chart != a.chart {
-			continue
-		}
-		app := argocd.ApplicationName(r.Addon, env.Plan.Config.ClusterName)
-		managed, err := handedOff(ctx, env, r.Addon)
-		if err != nil {
-			return out, err
-		}
-		if managed {
-			return actions.Skip(fmt.Sprintf("Argo CD manages %s (Application %s is Synced and Healthy); left to it", r.Release, app)), nil
-		}
-		crds := kube.Counts{}
-		res, err := env.Helm.Apply(ctx, helm.Spec{
-			Name: r.Release, Namespace: r.Namespace, Source: r.Source, RepoRoot: env.Plan.Catalog.RepoRoot,
-			Values: r.RawValues, Timeout: env.Plan.Config.Timeouts.Helm.D(),
-			CRDs: func(ctx context.Context, objs []*unstructured.Unstructured) error {
-				return applyCRDs(ctx, env, actions.ReleaseKey(r), objs, crds)
-			},
-		})
-		if err != nil {
-			return out, err
-		}
-		out.Changed = res.Action != helm.Unchanged || crds.Changed()
-		out.Summary = fmt.Sprintf("release %s/%s %s: chart %s %s, revision %d, workloads ready", r.Namespace, r.Release, res.Action, r.Chart, res.ChartVersion, res.Revision)
-		if len(crds) > 0 {
-			out.Summary += fmt.Sprintf("; CRDs of crds/: %s", crds)
-		}
-		return out, nil
+	r, err := a.release(env.Plan)
+	if err != nil {
+		return actions.Outcome{}, err
 	}
-	return out, fmt.Errorf("no Helm release for chart %s in the plan", a.chart)
+	app := argocd.ApplicationName(r.Addon, env.Plan.Config.ClusterName)
+	managed, err := handedOff(ctx, env, r.Addon)
+	if err != nil {
+		return actions.Outcome{}, err
+	}
+	if managed {
+		return actions.Skip(fmt.Sprintf("Argo CD manages %s (Application %s is Synced and Healthy); left to it", r.Release, app)), nil
+	}
+	return converge(ctx, env, r)
+}
+
+func (a Action) release(p *plan.Plan) (plan.Release, error) {
+	for _, r := range p.Releases {
+		if r.Chart == a.chart {
+			return r, nil
+		}
+	}
+	return plan.Release{}, fmt.Errorf("no Helm release for chart %s in the plan", a.chart)
+}
+
+// Adopt takes over a release of the plan that another installer made
+// (CNOE's install.sh runs `helm install`): it is upgraded in place with the
+// plan's chart and values, which records it as fleetup's, even when Argo CD
+// manages it already (its Application renders the same chart and values,
+// so nothing changes in the cluster). It is never uninstalled or
+// reinstalled: the workloads keep their identity.
+func Adopt(ctx context.Context, env *actions.Env, r plan.Release) (actions.Outcome, error) {
+	return converge(ctx, env, r)
+}
+
+// converge installs or upgrades r, with the missing CRDs of its crds/
+// created by fleetup.
+func converge(ctx context.Context, env *actions.Env, r plan.Release) (actions.Outcome, error) {
+	var out actions.Outcome
+	crds := kube.Counts{}
+	res, err := env.Helm.Apply(ctx, helm.Spec{
+		Name: r.Release, Namespace: r.Namespace, Source: r.Source, RepoRoot: env.Plan.Catalog.RepoRoot,
+		Values: r.RawValues, Timeout: env.Plan.Config.Timeouts.Helm.D(),
+		CRDs: func(ctx context.Context, objs []*unstructured.Unstructured) error {
+			return applyCRDs(ctx, env, actions.ReleaseKey(r), objs, crds)
+		},
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Changed = res.Action != helm.Unchanged || crds.Changed()
+	out.Summary = fmt.Sprintf("release %s/%s %s: chart %s %s, revision %d, workloads ready", r.Namespace, r.Release, res.Action, r.Chart, res.ChartVersion, res.Revision)
+	if len(crds) > 0 {
+		out.Summary += fmt.Sprintf("; CRDs of crds/: %s", crds)
+	}
+	return out, nil
 }
 
 // applyCRDs creates the chart's CRDs that do not exist yet, with fleetup's

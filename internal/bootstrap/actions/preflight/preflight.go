@@ -3,6 +3,12 @@
 // identity and a supported version, required APIs present, the packages
 // repository reachable, and no foreign object under a name fleetup will use.
 // Every check runs; all failures are reported together.
+//
+// What exists of the plan without fleetup's ownership (a platform CNOE's
+// install.sh made: its Helm releases, bootstrap objects, ApplicationSets)
+// is refused, listed one by one with the hint that `install --adopt`
+// takes it over; with --adopt it is what the approval shows and the adopt
+// step takes over (package adopt).
 package preflight
 
 import (
@@ -16,13 +22,12 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions/adopt"
 	"github.com/fleetup/fleetup/internal/config"
-	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/version"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 )
@@ -34,7 +39,11 @@ const reachTimeout = 30 * time.Second
 const MinKubernetes = "1.29.0"
 
 // Action is the preflight step.
-type Action struct{}
+type Action struct {
+	// Adopt is install --adopt: what exists of the plan without fleetup's
+	// ownership is to be taken over, not refused.
+	Adopt bool
+}
 
 // New makes the step.
 func New() Action { return Action{} }
@@ -43,8 +52,11 @@ func New() Action { return Action{} }
 func (Action) Name() string { return "preflight" }
 
 // Describe implements actions.Action.
-func (Action) Describe(*plan.Plan) string {
-	return "check config, cluster identity and version, required APIs, repository access and name conflicts; change nothing if any fails"
+func (a Action) Describe(*plan.Plan) string {
+	if a.Adopt {
+		return "check config, cluster identity and version, required APIs and repository access, and list what exists without fleetup to take over (--adopt); change nothing if any fails"
+	}
+	return "check config, cluster identity and version, required APIs, repository access and name conflicts (objects and Helm releases of the plan made without fleetup: --adopt takes them over); change nothing if any fails"
 }
 
 // Failed lists every failed check.
@@ -59,6 +71,8 @@ type Report struct {
 	Summary string
 	// Live are AWS's answers, when the platform uses AWS.
 	Live plan.Live
+	// Takeover is what install --adopt takes over; nil without --adopt.
+	Takeover *adopt.Takeover
 }
 
 // Run implements actions.Action.
@@ -68,7 +82,7 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 }
 
 // Check runs every check and reports them all; it changes nothing.
-func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
+func (a Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 	var r Report
 	var problems []string
 	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
@@ -99,7 +113,7 @@ func (Action) Check(ctx context.Context, env *actions.Env) (Report, error) {
 				fail("required API %s missing: %v", gv, err)
 			}
 		}
-		problems = append(problems, conflicts(ctx, env)...)
+		problems = append(problems, a.takeover(ctx, env, &r)...)
 		problems = append(problems, duplicateHub(ctx, env)...)
 	}
 	if err := repoReachable(ctx, cfg); err != nil {
@@ -131,34 +145,24 @@ func identity(ctx context.Context, c *kube.Client) (user, ver string, err error)
 	return review.Status.UserInfo.Username, v.GitVersion, nil
 }
 
-// conflicts finds objects fleetup will create directly that exist but were
-// made by something else.
-func conflicts(ctx context.Context, env *actions.Env) []string {
-	p := env.Plan
-	var ms []helm.Manifest
-	ms = append(ms, p.Bootstrap...)
-	ms = append(ms, p.Secrets.Store...)
-	ms = append(ms, p.ApplicationSets...)
-	if p.ClusterSecret.Object != nil {
-		ms = append(ms, p.ClusterSecret)
+// takeover finds what of the plan exists without fleetup's ownership:
+// problems without --adopt, the takeover in r with it.
+func (a Action) takeover(ctx context.Context, env *actions.Env, r *Report) []string {
+	t, problems, err := adopt.Find(ctx, env)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot check what exists of the platform: %v", err)}
 	}
-	var out []string
-	for _, m := range ms {
-		o := (&unstructured.Unstructured{Object: m.Object}).DeepCopy()
-		cur, err := env.Kube.Get(ctx, o)
-		if err != nil {
-			if kube.IsNoMatch(err) {
-				continue // its CRD comes with a chart fleetup installs
-			}
-			out = append(out, fmt.Sprintf("cannot check %s: %v", kube.Describe(o), err))
-			continue
-		}
-		if cur == nil || actions.Owner.Owns(cur) {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s exists and was not created by fleetup (no %s label); remove it or rename it in the packages tree", kube.Describe(cur), plan.LabelManaged))
+	problems = append(problems, t.Refused...)
+	if !a.Adopt {
+		return append(problems, t.Conflicts()...)
 	}
-	return out
+	r.Takeover = t
+	if t.Empty() {
+		r.Summary += "; nothing to take over (--adopt)"
+	} else {
+		r.Summary += "; --adopt takes over " + t.Count()
+	}
+	return problems
 }
 
 // duplicateHub finds cluster secrets for the hub (the in-cluster server
