@@ -229,6 +229,24 @@ func TestInstallAdopt(t *testing.T) {
 	if _, err := env.Client.Typed.CoreV1().ConfigMaps("argocd").Get(ctx, users[0].Name, metav1.GetOptions{}); err != nil {
 		t.Errorf("uninstall removed the user's ConfigMap argocd/%s: %v", users[0].Name, err)
 	}
+
+	// 6. --adopt where nothing of the platform exists is a plain install.
+	rec = &report.Recorder{}
+	out, err = p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) {
+		in.Adopt = true
+		in.Global.Observe = rec
+	})
+	if err != nil {
+		t.Fatalf("install --adopt on a cluster without the platform: %v", err)
+	}
+	if st := adoptStepSummary(rec, "adopt"); !strings.Contains(st, "nothing to take over") || !strings.Contains(out, "platform installed") {
+		t.Errorf("install --adopt on a cluster without the platform: adopt step %q", st)
+	}
+	requireHealthy(t, p)
+	if _, err := p.uninstall(timeout(t, 6*time.Minute), t, nil); err != nil {
+		t.Fatalf("uninstall: %v", err)
+	}
+	requireGone(t, p)
 }
 
 // adoptPlan is the plan fleetup builds for p.

@@ -251,6 +251,9 @@ func Find(ctx context.Context, env *actions.Env) (*Takeover, []string, error) {
 	owner := env.Owner()
 
 	for _, r := range p.Releases {
+		if env.Helm == nil {
+			break
+		}
 		info, err := env.Helm.Get(ctx, r.Release, r.Namespace)
 		if err != nil {
 			if ctx.Err() != nil {
