@@ -11,9 +11,11 @@ import (
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Owner is fleetup's ownership label: uninstall deletes only objects that
@@ -79,11 +81,58 @@ type Finalizers struct {
 
 func (f Finalizers) String() string { return fmt.Sprintf("%s (finalizers %v)", f.Object, f.Finalizers) }
 
+// Claimed owns one object, by UID: an Application judged fleetup's
+// before the ApplicationSet that made it so went away. A CNOE fork's
+// Applications carry nothing of fleetup's; they are fleetup's through their
+// owner reference to one of the plan's ApplicationSets, which the orphaning
+// delete of that ApplicationSet removes, and the label fleetup adds first
+// may be reset by the ApplicationSet controller (it writes the template's
+// labels) until the ApplicationSet is gone.
+type Claimed struct{ UID types.UID }
+
+// Owns implements kube.Ownership.
+func (c Claimed) Owns(obj *unstructured.Unstructured) bool {
+	return obj != nil && c.UID != "" && obj.GetUID() == c.UID
+}
+
+// Claim puts fleetup's label on obj unless it carries it, so a rerun after
+// an interruption still knows it once nothing else says it is fleetup's.
+// It retries when the object changed since it was read (Argo CD writes its
+// Applications often) and returns the object as labelled; nil when it is
+// gone or was replaced (another UID).
+func (env *Env) Claim(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	uid := obj.GetUID()
+	cur := obj
+	for attempt := 0; ; attempt++ {
+		if cur == nil || cur.GetUID() != uid {
+			return nil, nil
+		}
+		if Owner.Owns(cur) {
+			return cur, nil
+		}
+		out, err := env.Kube.Label(ctx, cur, Owner.Key, Owner.Value)
+		if err == nil {
+			return out, nil
+		}
+		if !apierrors.IsConflict(err) || attempt == 4 {
+			return nil, err
+		}
+		if cur, err = env.Kube.Get(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // Delete deletes obj if fleetup owns it and waits until it is gone. A
 // foreign object is recorded in t and left alone. It reports whether
 // anything was deleted.
 func (env *Env) Delete(ctx context.Context, t *Tally, obj *unstructured.Unstructured, propagation metav1.DeletionPropagation) (bool, error) {
-	res, err := env.Kube.DeleteOwned(ctx, obj, env.Owner(), propagation)
+	return env.DeleteAs(ctx, t, obj, env.Owner(), propagation)
+}
+
+// DeleteAs is Delete with the given ownership (a Claimed object).
+func (env *Env) DeleteAs(ctx context.Context, t *Tally, obj *unstructured.Unstructured, owner kube.Ownership, propagation metav1.DeletionPropagation) (bool, error) {
+	res, err := env.Kube.DeleteOwned(ctx, obj, owner, propagation)
 	if err != nil {
 		return false, err
 	}
@@ -124,6 +173,28 @@ func ApplicationSetOf(p *plan.Plan, addon string) *unstructured.Unstructured {
 		}
 	}
 	return nil
+}
+
+// UnselectedApplicationSets are the plan's ApplicationSets that belong to
+// no installed addon: an entry whose selector leaves the hub out (a CNOE
+// fork's external-dns with path routing) has one all the same, made by
+// the catalog's Application, and no addon's removal deletes it.
+func UnselectedApplicationSets(p *plan.Plan) []*unstructured.Unstructured {
+	installed := map[string]bool{}
+	for _, a := range p.Catalog.Installed() {
+		if set := ApplicationSetOf(p, a.Name); set != nil {
+			installed[set.GetNamespace()+"/"+set.GetName()] = true
+		}
+	}
+	var out []*unstructured.Unstructured
+	for _, m := range p.ApplicationSets {
+		u := &unstructured.Unstructured{Object: m.Object}
+		if u.GetKind() != "ApplicationSet" || installed[u.GetNamespace()+"/"+u.GetName()] {
+			continue
+		}
+		out = append(out, Ref(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()))
+	}
+	return out
 }
 
 // IsCore reports whether fleetup installs the addon itself with Helm

@@ -1,8 +1,10 @@
 package actions
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,5 +51,59 @@ func TestPlanOwner(t *testing.T) {
 		if got := o.Owns(c.obj); got != c.want {
 			t.Errorf("%s: owned %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestClaimed(t *testing.T) {
+	app := Ref("argoproj.io/v1alpha1", "Application", "argocd", "keycloak-hub")
+	app.SetUID("uid-1")
+	again := app.DeepCopy()
+	again.SetUID("uid-2") // deleted and made again by someone else
+	if !(Claimed{UID: "uid-1"}).Owns(app) {
+		t.Error("the claimed object is not owned")
+	}
+	for name, c := range map[string]struct {
+		claim Claimed
+		obj   *unstructured.Unstructured
+	}{
+		"replaced":        {Claimed{UID: "uid-1"}, again},
+		"nothing claimed": {Claimed{}, Ref("argoproj.io/v1alpha1", "Application", "argocd", "x")},
+		"nil":             {Claimed{UID: "uid-1"}, nil},
+	} {
+		if c.claim.Owns(c.obj) {
+			t.Errorf("%s: owned", name)
+		}
+	}
+}
+
+func TestUnselectedApplicationSets(t *testing.T) {
+	set := func(name, tpl string, labels map[string]string) helm.Manifest {
+		u := Ref("argoproj.io/v1alpha1", "ApplicationSet", "argocd", name)
+		u.SetLabels(labels)
+		_ = unstructured.SetNestedField(u.Object, tpl, "spec", "template", "metadata", "name")
+		return helm.Manifest{Kind: "ApplicationSet", Name: name, Namespace: "argocd", Object: u.Object}
+	}
+	p := &plan.Plan{
+		ApplicationSets: []helm.Manifest{
+			// A CNOE chart's: found by the Application name template.
+			set("keycloak", "keycloak-{{.name}}", nil),
+			set("external-dns", "external-dns-{{ .name }}", nil),
+			// fleetup's chart's: found by its label.
+			set("hub-argocd", "argocd-{{.name}}", map[string]string{"fleetup.dev/addon": "argocd"}),
+			set("hub-backstage", "backstage-{{.name}}", map[string]string{"fleetup.dev/addon": "backstage"}),
+		},
+		Catalog: &catalog.Catalog{Addons: []*catalog.Addon{
+			{Name: "keycloak", Selected: true},
+			{Name: "external-dns"}, // its selector leaves the hub out
+			{Name: "argocd", Selected: true},
+			{Name: "backstage"},
+		}},
+	}
+	var got []string
+	for _, u := range UnselectedApplicationSets(p) {
+		got = append(got, u.GetNamespace()+"/"+u.GetName())
+	}
+	if want := []string{"argocd/external-dns", "argocd/hub-backstage"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

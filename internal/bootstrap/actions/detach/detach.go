@@ -11,6 +11,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,6 +36,19 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	var t actions.Tally
 	p := env.Plan
 	n := 0
+	// Which Applications are fleetup's is decided before their
+	// ApplicationSets go: a CNOE fork's are fleetup's only through their
+	// owner reference to one, which the orphaning delete removes.
+	claims := map[string]actions.Claimed{}
+	for _, r := range p.Releases {
+		cur, err := env.GetApplication(ctx, r.Addon)
+		if err != nil {
+			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
+		}
+		if cur != nil && env.Owner().Owns(cur) {
+			claims[r.Addon] = actions.Claimed{UID: cur.GetUID()}
+		}
+	}
 	// Both ApplicationSets first: neither Application may be recreated.
 	for _, r := range p.Releases {
 		if set := actions.ApplicationSetOf(p, r.Addon); set != nil {
@@ -52,14 +66,25 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		if cur == nil {
 			continue
 		}
-		if !env.Owner().Owns(cur) {
+		var owner kube.Ownership = env.Owner()
+		if c, ok := claims[r.Addon]; ok && c.Owns(cur) {
+			owner = c
+		}
+		if !owner.Owns(cur) {
 			t.Foreign("Application " + app.GetNamespace() + "/" + app.GetName() + ": exists without fleetup's labels")
+			continue
+		}
+		// Labelled, so a rerun after an interruption still knows it.
+		if cur, err = env.Claim(ctx, cur); err != nil {
+			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
+		}
+		if cur == nil {
 			continue
 		}
 		if _, err := env.Kube.RemoveFinalizers(ctx, cur, argocd.ResourcesFinalizer); err != nil {
 			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 		}
-		if _, err := env.Delete(ctx, &t, app, metav1.DeletePropagationBackground); err != nil {
+		if _, err := env.DeleteAs(ctx, &t, app, owner, metav1.DeletePropagationBackground); err != nil {
 			return t.Outcome(""), fmt.Errorf("detach %s: %w", r.Addon, err)
 		}
 		n++

@@ -66,7 +66,23 @@ func (a Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, err
 			return t.Outcome(""), err
 		}
 	}
+	if err := removeUnselected(ctx, env, &t); err != nil {
+		return t.Outcome(""), err
+	}
 	return t.Outcome(fmt.Sprintf("%d addons removed in reverse dependency order", t.Removed("addons"))), nil
+}
+
+// removeUnselected deletes the catalog's ApplicationSets that belong to no
+// installed addon (actions.UnselectedApplicationSets). They make no
+// Application for the hub; any they made for other clusters is orphaned,
+// as the addons' are.
+func removeUnselected(ctx context.Context, env *actions.Env, t *actions.Tally) error {
+	for _, set := range actions.UnselectedApplicationSets(env.Plan) {
+		if _, err := env.Delete(ctx, t, set, metav1.DeletePropagationOrphan); err != nil {
+			return fmt.Errorf("remove ApplicationSet %s: %w", set.GetName(), err)
+		}
+	}
+	return nil
 }
 
 // removeAddon deletes one addon and waits until it is gone; it reports
@@ -86,12 +102,16 @@ func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Ta
 		return false, err
 	}
 	did := false
-	if cur != nil && env.Owner().Owns(cur) && cur.GetDeletionTimestamp() == nil {
-		tell(report.AddonRemoving, "deleting its Application and resources")
-		// Claimed with fleetup's label first: a CNOE fork's Application is
-		// fleetup's only through its ApplicationSet, which goes next.
-		if !actions.Owner.Owns(cur) {
-			if cur, err = env.Kube.Label(ctx, cur, actions.Owner.Key, actions.Owner.Value); err != nil {
+	// Whether the Application is fleetup's is decided now: a CNOE fork's
+	// is fleetup's only through its owner reference to the ApplicationSet,
+	// which the orphaning delete below removes, and the label claimed here
+	// may be reset by the ApplicationSet controller until that is gone.
+	var claim actions.Claimed
+	if cur != nil && env.Owner().Owns(cur) {
+		claim = actions.Claimed{UID: cur.GetUID()}
+		if cur.GetDeletionTimestamp() == nil {
+			tell(report.AddonRemoving, "deleting its Application and resources")
+			if cur, err = env.Claim(ctx, cur); err != nil {
 				return false, err
 			}
 		}
@@ -106,19 +126,23 @@ func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Ta
 		}
 		did = did || d
 	}
-	if cur != nil && actions.Owner.Owns(cur) {
-		// An Application without the finalizer would orphan its resources.
-		if cur.GetDeletionTimestamp() == nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
-			if cur, err = env.Kube.Get(ctx, app); err != nil {
+	if claim.UID != "" {
+		// Nothing resets the label now: claimed again for a rerun.
+		if cur, err = env.Kube.Get(ctx, app); err != nil {
+			return false, err
+		}
+		if cur != nil && claim.Owns(cur) && cur.GetDeletionTimestamp() == nil {
+			if cur, err = env.Claim(ctx, cur); err != nil {
 				return false, err
 			}
-			if cur != nil {
+			// An Application without the finalizer would orphan its resources.
+			if cur != nil && !slices.Contains(cur.GetFinalizers(), argocd.ResourcesFinalizer) {
 				if err := env.Kube.AddFinalizer(ctx, cur, argocd.ResourcesFinalizer); err != nil {
 					return false, err
 				}
 			}
 		}
-		d, err := env.Delete(ctx, t, app, metav1.DeletePropagationBackground)
+		d, err := env.DeleteAs(ctx, t, app, claim, metav1.DeletePropagationBackground)
 		if err != nil {
 			return false, fmt.Errorf("%w (Argo CD deletes the addon's resources first: `kubectl -n %s get application %s -o yaml` shows what is left)", err, app.GetNamespace(), app.GetName())
 		}
