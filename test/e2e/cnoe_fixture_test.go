@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fleetup/fleetup/test/chartrepo"
+	"github.com/fleetup/fleetup/test/envtest"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+)
+
+// cnoeForkDir is the CNOE-shaped fork, with placeholders (its README.md
+// lists them).
+const cnoeForkDir = "testdata/cnoe-fork"
+
+var forkPlaceholder = regexp.MustCompile(`__[A-Z][A-Z_]*__`)
+
+// newCNOEFork makes a flow of the CNOE-shaped fork: a copy of
+// testdata/cnoe-fork with its placeholders filled, committed to a Git
+// repository Argo CD clones; a chart repository serving argo-cd,
+// cert-manager, external-dns and keycloak (stub workload charts) and the
+// real external-secrets chart; secrets in the package's AWS test server
+// (the fork's config.yaml says aws-secretsmanager, read back through the
+// fork's own ClusterSecretStore). Call useAWS first.
+func newCNOEFork(t *testing.T) *platform {
+	t.Helper()
+	ns := env.Namespace(t)
+	p := &platform{Cluster: "c" + ns[len(ns)-6:], NS: ns}
+
+	charts := t.TempDir()
+	dirs := []string{}
+	for _, c := range []string{"argo-cd", "cert-manager", "external-dns", "keycloak"} {
+		if err := workloadChart(filepath.Join(charts, c), c); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, filepath.Join(charts, c))
+	}
+	eso, err := envtest.ESOChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Charts = chartrepo.Start(t, append(dirs, eso)...)
+
+	dir := t.TempDir()
+	fill := map[string]string{
+		"__REPO_URL__":    "file://" + dir,
+		"__CLUSTER__":     p.Cluster,
+		"__NS__":          ns,
+		"__REGION__":      awsSrv.Region,
+		"__CHART_REPO__":  p.Charts.URL,
+		"__ESO_VERSION__": esoChart.Version,
+	}
+	err = filepath.WalkDir(cnoeForkDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(cnoeForkDir, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s := string(data)
+		for k, v := range fill {
+			s = strings.ReplaceAll(s, k, v)
+		}
+		if rel != "README.md" {
+			if left := forkPlaceholder.FindString(s); left != "" {
+				t.Fatalf("%s: placeholder %s has no value in this test", rel, left)
+			}
+		}
+		return os.WriteFile(target, []byte(s), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.RepoDir = dir
+	p.Config = filepath.Join(dir, "config.yaml")
+	envtest.GitInit(t, dir)
+	return p
+}
