@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/bootstrap"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/adopt"
@@ -26,7 +28,9 @@ import (
 	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/secrets"
+	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -68,7 +72,7 @@ func TestInstallAdopt(t *testing.T) {
 	t.Cleanup(func() {
 		env.Client.Typed.CoreV1().ConfigMaps("argocd").Delete(context.Background(), users[0].Name, metav1.DeleteOptions{})
 	})
-	before := adoptIdentities(t, p)
+	before := adoptIdentities(t, p, pl)
 	userRV := map[string]string{}
 	for _, c := range users {
 		cur, err := env.Client.Typed.CoreV1().ConfigMaps(c.Namespace).Get(ctx, c.Name, metav1.GetOptions{})
@@ -101,7 +105,7 @@ func TestInstallAdopt(t *testing.T) {
 		t.Errorf("the refusal does not say that --adopt takes it over, with the namespaces:\n%s", msg)
 	}
 	adoptRequireUntouched(t, p, pl, "after the refused install")
-	adoptRequireSame(t, before, adoptIdentities(t, p), "the refused install")
+	adoptRequireSame(t, before, adoptIdentities(t, p, pl), "the refused install")
 	adoptNoSecret(t, out)
 
 	// 2. --adopt asks with exactly what it takes over; answering no
@@ -156,7 +160,7 @@ func TestInstallAdopt(t *testing.T) {
 	if st := adoptStepSummary(rec, "adopt"); !strings.Contains(st, "took over 2 Helm releases, 5 namespaces, "+plan.Count(len(made), "object")) {
 		t.Errorf("adopt step: %q", st)
 	}
-	adoptRequireSame(t, before, adoptIdentities(t, p), "install --adopt")
+	adoptRequireSame(t, before, adoptIdentities(t, p, pl), "install --adopt")
 	for _, r := range pl.Releases {
 		info, err := adoptHelm(t).Get(ctx, r.Release, r.Namespace)
 		if err != nil || info == nil || !info.Owned {
@@ -218,7 +222,7 @@ func TestInstallAdopt(t *testing.T) {
 			t.Errorf("the second install --adopt changed %s: %s -> %s", k, v, after[k])
 		}
 	}
-	adoptRequireSame(t, before, adoptIdentities(t, p), "the second install --adopt")
+	adoptRequireSame(t, before, adoptIdentities(t, p, pl), "the second install --adopt")
 
 	// 5. uninstall removes the platform; the user's object in a namespace
 	// fleetup does not own stays.
@@ -289,17 +293,33 @@ func installShaped(t *testing.T, p *platform, pl *plan.Plan) []string {
 			apply(m.Object)
 		}
 	}
-	values, err := secrets.Desired(pl.Config, &redact.Redactor{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range values {
-		data := map[string]any{}
-		for k, val := range secrets.Flatten(v.Value) {
-			data[k] = val
+	if pl.Config.Secrets.Backend == config.BackendAWS {
+		clients, err := aws.New(ctx, aws.Options{Region: pl.Config.Region})
+		if err != nil {
+			t.Fatal(err)
 		}
-		apply(map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-			"metadata": map[string]any{"name": v.KubernetesName, "namespace": pl.Config.Secrets.Namespace}, "stringData": data})
+		secs, err := plan.AWSSecrets(pl.Config, &redact.Redactor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secs {
+			if _, err := clients.Sync(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	} else {
+		values, err := secrets.Desired(pl.Config, &redact.Redactor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range values {
+			data := map[string]any{}
+			for k, val := range secrets.Flatten(v.Value) {
+				data[k] = val
+			}
+			apply(map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+				"metadata": map[string]any{"name": v.KubernetesName, "namespace": pl.Config.Secrets.Namespace}, "stringData": data})
+		}
 	}
 	// helm upgrade --install of Argo CD and External Secrets.
 	for _, r := range pl.Releases {
@@ -319,12 +339,22 @@ func installShaped(t *testing.T, p *platform, pl *plan.Plan) []string {
 	for _, m := range pl.RepoSecrets {
 		apply(m.Object)
 	}
-	// The bootstrap ApplicationSets, applied directly.
-	for _, m := range pl.ApplicationSets {
+	// The bootstrap ApplicationSets: a CNOE fork's (packages/bootstrap/
+	// values.yaml), whose Application renders the catalog's from Git; for
+	// a catalog without them, the catalog's own, applied directly.
+	sets := pl.ApplicationSets
+	var names []string
+	for _, a := range pl.Catalog.Installed() {
+		names = append(names, argocd.ApplicationName(a.Name, p.Cluster))
+	}
+	if pl.GitOps.Shape == plan.ShapeCNOE {
+		sets = pl.GitOps.Objects
+		names = append(names, pl.GitOps.Application)
+	}
+	for _, m := range sets {
 		apply(m.Object)
 	}
-	for _, a := range diamond {
-		name := argocd.ApplicationName(a, p.Cluster)
+	for _, name := range names {
 		_, err := env.Client.WaitFor(ctx, kube.Applications, "argocd", name, "Application "+name+" Healthy", func(u *unstructured.Unstructured) (bool, error) {
 			return u != nil && argocd.Read(u).Healthy(), nil
 		})
@@ -416,8 +446,9 @@ func adoptHelm(t *testing.T) *helm.Releaser {
 }
 
 // adoptIdentities are the UIDs of what must not be recreated: the addons'
-// Deployments, Applications and ApplicationSets.
-func adoptIdentities(t *testing.T, p *platform) map[string]string {
+// Deployments, the plan's Applications (the addons' and the catalog's) and
+// ApplicationSets (the addons' and the bootstrap's).
+func adoptIdentities(t *testing.T, p *platform, pl *plan.Plan) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
@@ -430,31 +461,28 @@ func adoptIdentities(t *testing.T, p *platform) map[string]string {
 			out["Deployment "+d.GetNamespace()+"/"+d.GetName()] = string(d.GetUID())
 		}
 	}
-	for _, gvr := range []struct {
-		kind string
-		list func() (*unstructured.UnstructuredList, error)
-	}{
-		{"Application", func() (*unstructured.UnstructuredList, error) {
-			return env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd").List(ctx, metav1.ListOptions{})
-		}},
-		{"ApplicationSet", func() (*unstructured.UnstructuredList, error) {
-			return env.Client.Dynamic.Resource(kube.ApplicationSets).Namespace("argocd").List(ctx, metav1.ListOptions{})
-		}},
-	} {
-		list, err := gvr.list()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range list.Items {
-			if strings.Contains(o.GetName(), p.Cluster) && !strings.HasPrefix(o.GetName(), plan.CatalogApp) {
-				out[gvr.kind+" "+o.GetName()] = string(o.GetUID())
-			}
+	// argo-cd's stub, External Secrets' controller and an addon at least.
+	if len(out) < 3 {
+		t.Fatalf("found only %d Deployments: %v", len(out), out)
+	}
+	var refs []*unstructured.Unstructured
+	for _, a := range pl.Catalog.Installed() {
+		refs = append(refs, actions.ApplicationRef(pl, a.Name))
+	}
+	if pl.GitOps.Shape == plan.ShapeCNOE {
+		refs = append(refs, argocd.ApplicationRef(pl.ArgoNamespace(), pl.GitOps.Application))
+	}
+	for _, m := range append(append([]helm.Manifest{}, pl.ApplicationSets...), pl.GitOps.Objects...) {
+		if m.Kind == "ApplicationSet" {
+			refs = append(refs, actions.Ref(m.APIVersion, m.Kind, pl.ArgoNamespace(), m.Name))
 		}
 	}
-	// left, right, top, argo-cd's stub and External Secrets' controller at
-	// least; one Application and ApplicationSet per addon.
-	if n := len(out); n < 5+2*len(diamond) {
-		t.Fatalf("found only %d workloads, Applications and ApplicationSets: %v", n, out)
+	for _, r := range refs {
+		cur, err := env.Client.Get(ctx, r)
+		if err != nil || cur == nil {
+			t.Fatalf("%s: %v", kube.Describe(r), err)
+		}
+		out[kube.Describe(r)] = string(cur.GetUID())
 	}
 	return out
 }
@@ -561,4 +589,183 @@ func adoptDumpApps(t *testing.T, p *platform) {
 			t.Logf("Application %s: %s", o.GetName(), argocd.Read(&o).Summary())
 		}
 	}
+}
+
+// TestInstallAdoptCNOEFork: the CNOE-shaped fork of testdata/cnoe-fork
+// installed as install.sh does (config secrets in AWS Secrets Manager, the
+// helm CLI, kubectl-style objects, the bootstrap ApplicationSets
+// addons-appset and addons-appset-pr, whose Application renders the
+// catalog's ApplicationSets from Git), then taken over: refused without
+// --adopt, adopted with none of the addons' Deployments, Applications or
+// ApplicationSets recreated, a rerun changing nothing, and uninstall
+// removing the platform.
+func TestInstallAdoptCNOEFork(t *testing.T) {
+	env.Need(t)
+	useAWS(t)
+	ctx := context.Background()
+	p := adoptCNOEFork(t)
+	pl := adoptPlan(t, p)
+	if pl.GitOps.Shape != plan.ShapeCNOE {
+		t.Fatalf("the fork's hand-off: shape %q", pl.GitOps.Shape)
+	}
+	made := installShaped(t, p, pl)
+	before := adoptIdentities(t, p, pl)
+
+	_, err := p.install(timeout(t, 3*time.Minute), t, nil)
+	var pf *preflight.Failed
+	if !errors.As(err, &pf) {
+		t.Fatalf("install without --adopt: want a preflight failure, got %v", err)
+	}
+	var listed []string
+	for _, pr := range pf.Problems {
+		if i := strings.Index(pr, " exists and was not "); i > 0 {
+			listed = append(listed, pr[:i])
+		}
+	}
+	want := append([]string{}, made...)
+	for _, r := range pl.Releases {
+		want = append(want, "Helm release "+r.Namespace+"/"+r.Release)
+	}
+	slices.Sort(listed)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("preflight lists as existing without fleetup:\n  %s\nwant exactly:\n  %s", strings.Join(listed, "\n  "), strings.Join(want, "\n  "))
+	}
+	adoptRequireUntouched(t, p, pl, "after the refused install")
+
+	rec := &report.Recorder{}
+	if _, err := p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) {
+		in.Adopt = true
+		in.Global.Observe = rec
+	}); err != nil {
+		t.Fatalf("install --adopt: %v", err)
+	}
+	if st := adoptStepSummary(rec, "adopt"); !strings.Contains(st, "took over 2 Helm releases") || !strings.Contains(st, plan.Count(len(made), "object")) {
+		t.Errorf("adopt step: %q", st)
+	}
+	adoptRequireSame(t, before, adoptIdentities(t, p, pl), "install --adopt")
+	for _, r := range pl.Releases {
+		if info, err := adoptHelm(t).Get(ctx, r.Release, r.Namespace); err != nil || info == nil || !info.Owned {
+			t.Errorf("Helm release %s/%s not fleetup's after --adopt: %+v %v", r.Namespace, r.Release, info, err)
+		}
+	}
+	for _, ref := range adopt.Objects(pl) {
+		cur, err := env.Client.Get(ctx, ref.DeepCopy())
+		if err != nil || cur == nil || !(actions.PlanOwner{Plan: pl}).Owns(cur) {
+			t.Errorf("%s is not fleetup's after --adopt: %v", kube.Describe(ref), err)
+		}
+	}
+
+	out, err := p.install(timeout(t, 5*time.Minute), t, func(in *cli.Install) { in.Adopt = true })
+	if err != nil {
+		t.Fatalf("second install --adopt: %v", err)
+	}
+	if !strings.Contains(out, "nothing changed") {
+		t.Error("the second install --adopt does not say nothing changed")
+	}
+	adoptRequireSame(t, before, adoptIdentities(t, p, pl), "the second install --adopt")
+
+	if _, err := p.uninstall(timeout(t, 6*time.Minute), t, nil); err != nil {
+		t.Fatalf("uninstall: %v", err)
+	}
+	for k := range before {
+		if strings.HasPrefix(k, "Deployment ") {
+			continue
+		}
+		kind, name, _ := strings.Cut(k, " ")
+		ns, name, _ := strings.Cut(name, "/")
+		gvr := kube.Applications
+		if kind == "ApplicationSet" {
+			gvr = kube.ApplicationSets
+		}
+		if _, err := env.Client.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("uninstall left %s: %v", k, err)
+		}
+	}
+	for _, ref := range adopt.Objects(pl) {
+		if cur, err := env.Client.Get(ctx, ref.DeepCopy()); err != nil || cur != nil {
+			t.Errorf("uninstall left %s: %v", kube.Describe(ref), err)
+		}
+	}
+	helmSecrets, err := env.Client.Typed.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range helmSecrets.Items {
+		if strings.Contains(s.Name, p.Cluster) {
+			t.Errorf("Helm release left behind: %s/%s", s.Namespace, s.Name)
+		}
+	}
+	nss, err := env.Client.Typed.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nss.Items {
+		if strings.HasPrefix(n.Name, p.NS+"-") && n.DeletionTimestamp == nil {
+			t.Errorf("namespace %s left behind", n.Name)
+		}
+	}
+}
+
+// adoptCNOEFork is a flow of testdata/cnoe-fork with its placeholders
+// filled (its README.md lists them), committed to a Git repository; a
+// chart repository serves argo-cd, cert-manager, external-dns and
+// keycloak (stub workload charts) and the real external-secrets chart.
+// Secrets go to the package's AWS test server: call useAWS first.
+func adoptCNOEFork(t *testing.T) *platform {
+	t.Helper()
+	ns := env.Namespace(t)
+	p := &platform{Cluster: "c" + ns[len(ns)-6:], NS: ns}
+	charts := t.TempDir()
+	var dirs []string
+	for _, c := range []string{"argo-cd", "cert-manager", "external-dns", "keycloak"} {
+		if err := workloadChart(filepath.Join(charts, c), c); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, filepath.Join(charts, c))
+	}
+	eso, err := envtest.ESOChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Charts = chartrepo.Start(t, append(dirs, eso)...)
+	dir := t.TempDir()
+	fill := strings.NewReplacer(
+		"__REPO_URL__", "file://"+dir,
+		"__CLUSTER__", p.Cluster,
+		"__NS__", ns,
+		"__REGION__", awsSrv.Region,
+		"__CHART_REPO__", p.Charts.URL,
+		"__ESO_VERSION__", esoChart.Version,
+	)
+	const tree = "testdata/cnoe-fork"
+	err = filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(tree, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, []byte(fill.Replace(string(data))), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.RepoDir = dir
+	p.Config = filepath.Join(dir, "config.yaml")
+	envtest.GitInit(t, dir)
+	return p
 }

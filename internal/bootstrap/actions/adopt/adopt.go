@@ -242,6 +242,20 @@ func MadeForPlatform(ns *corev1.Namespace) bool {
 	return !slices.Contains(systemNamespaces, ns.Name) && slices.Contains(installers, Creator(ns))
 }
 
+// unadoptable says why a release in this state cannot be upgraded in
+// place; "" when it can. An interrupted first install would be removed
+// and installed afresh (its workloads recreated), a release being or
+// already uninstalled has nothing left to upgrade.
+func unadoptable(status string) string {
+	switch status {
+	case "pending-install":
+		return "its first install never finished, so taking it over would reinstall it; finish it (`helm upgrade`) or remove it (`helm uninstall`) first"
+	case "uninstalling", "uninstalled":
+		return "it is " + status + "; remove what is left of it (`helm uninstall`) first"
+	}
+	return ""
+}
+
 // Find reads what of the plan exists without fleetup's ownership. It
 // changes nothing. Errors reading single objects are returned as problems.
 func Find(ctx context.Context, env *actions.Env) (*Takeover, []string, error) {
@@ -269,6 +283,10 @@ func Find(ctx context.Context, env *actions.Env) (*Takeover, []string, error) {
 		detail := fmt.Sprintf("chart %s %s, %s", info.Chart, info.Version, info.Status)
 		if info.Chart != "" && info.Chart != r.Chart && info.Chart != r.Source.Chart {
 			t.Refused = append(t.Refused, fmt.Sprintf("%s is chart %s, not %s as the catalog's %s: it cannot be taken over; remove it or give the addon another releaseName", what, info.Chart, r.Chart, r.Addon))
+			continue
+		}
+		if why := unadoptable(info.Status); why != "" {
+			t.Refused = append(t.Refused, fmt.Sprintf("%s (%s) cannot be taken over: %s", what, detail, why))
 			continue
 		}
 		r := r

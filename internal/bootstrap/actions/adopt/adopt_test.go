@@ -157,3 +157,13 @@ func TestObjects(t *testing.T) {
 		t.Errorf("Objects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A release is upgraded in place, never reinstalled: one whose first
+// install never finished, or that is going or gone, is refused.
+func TestUnadoptable(t *testing.T) {
+	for status, ok := range map[string]bool{"deployed": true, "failed": true, "pending-upgrade": true, "pending-rollback": true, "superseded": true, "pending-install": false, "uninstalling": false, "uninstalled": false} {
+		if got := unadoptable(status) == ""; got != ok {
+			t.Errorf("%s: takeable %v, want %v (%q)", status, got, ok, unadoptable(status))
+		}
+	}
+}
