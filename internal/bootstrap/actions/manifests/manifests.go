@@ -6,7 +6,9 @@ package manifests
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
@@ -62,7 +64,16 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		env.Kube.ResetMapper()
 	}
 	counts := kube.Counts{}
+	handed := map[string]bool{}
 	for _, o := range rest {
+		left, err := leftToArgoCD(ctx, env, o, handed)
+		if err != nil {
+			return out, fmt.Errorf("bootstrap: %w", err)
+		}
+		if left {
+			counts[kube.Unchanged]++
+			continue
+		}
 		ch, err := env.Kube.ApplyChange(ctx, o)
 		if err != nil {
 			return out, fmt.Errorf("bootstrap: %w", err)
@@ -80,6 +91,38 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	out.Changed = counts.Changed()
 	out.Summary = fmt.Sprintf("%d objects: %s; secret store ready", len(objs), counts)
 	return out, nil
+}
+
+// leftToArgoCD reports whether Argo CD manages obj now: the Application of
+// Argo CD or External Secrets applied it (its tracking annotation) and is
+// healthy. Applying it again would only take fields back from Argo CD (and
+// from controllers that rewrite them, as External Secrets does with
+// refreshInterval), so each rerun would report a change. handed caches the
+// Applications' verdicts.
+func leftToArgoCD(ctx context.Context, env *actions.Env, obj *unstructured.Unstructured, handed map[string]bool) (bool, error) {
+	cur, err := env.Kube.Get(ctx, obj)
+	// Not fleetup's yet (a first install, --adopt): applied, to claim it.
+	if err != nil || cur == nil || !actions.Owner.Owns(cur) {
+		return false, err
+	}
+	id := cur.GetAnnotations()[actions.TrackingAnnotation]
+	for _, r := range env.Plan.Releases {
+		app := argocd.ApplicationName(r.Addon, env.Plan.Config.ClusterName)
+		if !strings.HasPrefix(id, app+":") {
+			continue
+		}
+		ok, seen := handed[app]
+		if !seen {
+			a, err := env.GetApplication(ctx, r.Addon)
+			if err != nil {
+				return false, err
+			}
+			ok = a != nil && argocd.Read(a).Healthy()
+			handed[app] = ok
+		}
+		return ok, nil
+	}
+	return false, nil
 }
 
 // Labelled returns a copy of obj carrying fleetup's ownership labels.
