@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,9 +27,7 @@ import (
 	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/secrets"
-	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -603,7 +600,7 @@ func TestInstallAdoptCNOEFork(t *testing.T) {
 	env.Need(t)
 	useAWS(t)
 	ctx := context.Background()
-	p := adoptCNOEFork(t)
+	p := newCNOEFork(t)
 	pl := adoptPlan(t, p)
 	if pl.GitOps.Shape != plan.ShapeCNOE {
 		t.Fatalf("the fork's hand-off: shape %q", pl.GitOps.Shape)
@@ -705,67 +702,4 @@ func TestInstallAdoptCNOEFork(t *testing.T) {
 			t.Errorf("namespace %s left behind", n.Name)
 		}
 	}
-}
-
-// adoptCNOEFork is a flow of testdata/cnoe-fork with its placeholders
-// filled (its README.md lists them), committed to a Git repository; a
-// chart repository serves argo-cd, cert-manager, external-dns and
-// keycloak (stub workload charts) and the real external-secrets chart.
-// Secrets go to the package's AWS test server: call useAWS first.
-func adoptCNOEFork(t *testing.T) *platform {
-	t.Helper()
-	ns := env.Namespace(t)
-	p := &platform{Cluster: "c" + ns[len(ns)-6:], NS: ns}
-	charts := t.TempDir()
-	var dirs []string
-	for _, c := range []string{"argo-cd", "cert-manager", "external-dns", "keycloak"} {
-		if err := workloadChart(filepath.Join(charts, c), c); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, filepath.Join(charts, c))
-	}
-	eso, err := envtest.ESOChart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Charts = chartrepo.Start(t, append(dirs, eso)...)
-	dir := t.TempDir()
-	fill := strings.NewReplacer(
-		"__REPO_URL__", "file://"+dir,
-		"__CLUSTER__", p.Cluster,
-		"__NS__", ns,
-		"__REGION__", awsSrv.Region,
-		"__CHART_REPO__", p.Charts.URL,
-		"__ESO_VERSION__", esoChart.Version,
-	)
-	const tree = "testdata/cnoe-fork"
-	err = filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(tree, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, []byte(fill.Replace(string(data))), 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.RepoDir = dir
-	p.Config = filepath.Join(dir, "config.yaml")
-	envtest.GitInit(t, dir)
-	return p
 }
