@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/fleetup/fleetup/test/chartrepo"
@@ -16,8 +12,6 @@ import (
 // cnoeForkDir is the CNOE-shaped fork, with placeholders (its README.md
 // lists them).
 const cnoeForkDir = "testdata/cnoe-fork"
-
-var forkPlaceholder = regexp.MustCompile(`__[A-Z][A-Z_]*__`)
 
 // newCNOEFork makes a flow of the CNOE-shaped fork: a copy of
 // testdata/cnoe-fork with its placeholders filled, committed to a Git
@@ -58,34 +52,7 @@ func newCNOEFork(t *testing.T) *platform {
 		"__CHART_REPO__":  p.Charts.URL,
 		"__ESO_VERSION__": esoChart.Version,
 	}
-	err = filepath.WalkDir(cnoeForkDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(cnoeForkDir, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s := string(data)
-		for k, v := range fill {
-			s = strings.ReplaceAll(s, k, v)
-		}
-		if rel != "README.md" {
-			if left := forkPlaceholder.FindString(s); left != "" {
-				t.Fatalf("%s: placeholder %s has no value in this test", rel, left)
-			}
-		}
-		return os.WriteFile(target, []byte(s), 0o644)
-	})
-	if err != nil {
+	if err := envtest.CopyFilled(cnoeForkDir, dir, fill, nil); err != nil {
 		t.Fatal(err)
 	}
 	p.RepoDir = dir

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,8 +54,6 @@ var fill = map[string]string{
 	"__CHART_REPO__":  "http://127.0.0.1:8879",
 	"__ESO_VERSION__": "0.20.4",
 }
-
-var placeholder = regexp.MustCompile(`__[A-Z][A-Z_]*__`)
 
 // modes are the two routing modes of CNOE's bootstrap: addons-appset
 // (domain routing) and addons-appset-pr (path routing, with
@@ -220,39 +217,15 @@ func helmBinary(t *testing.T) string {
 func prepareFork(t *testing.T, pathRouting bool) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(forkDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	err := envtest.CopyFilled(forkDir, dst, fill, func(rel, s string) (string, error) {
+		if rel != "config.yaml" {
+			return s, nil
 		}
-		rel, err := filepath.Rel(forkDir, path)
-		if err != nil {
-			return err
+		const line = `path_routing: "true"`
+		if !strings.Contains(s, line) {
+			return "", fmt.Errorf("config.yaml has no line %s", line)
 		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s := string(data)
-		for k, v := range fill {
-			s = strings.ReplaceAll(s, k, v)
-		}
-		if rel != "README.md" {
-			if left := placeholder.FindString(s); left != "" {
-				return fmt.Errorf("%s: placeholder %s has no value in this test (nor in the fork's README.md?)", rel, left)
-			}
-		}
-		if rel == "config.yaml" {
-			const line = `path_routing: "true"`
-			if !strings.Contains(s, line) {
-				return fmt.Errorf("config.yaml has no line %s", line)
-			}
-			s = strings.Replace(s, line, fmt.Sprintf("path_routing: %q", fmt.Sprint(pathRouting)), 1)
-		}
-		return os.WriteFile(target, []byte(s), 0o644)
+		return strings.Replace(s, line, fmt.Sprintf("path_routing: %q", fmt.Sprint(pathRouting)), 1), nil
 	})
 	if err != nil {
 		t.Fatal(err)
