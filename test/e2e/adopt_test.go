@@ -53,7 +53,7 @@ func TestInstallAdopt(t *testing.T) {
 	env.Need(t)
 	ctx := context.Background()
 	p := newPlatform(t, options{GitHubToken: adoptToken})
-	pl := adoptPlan(t, p)
+	pl := p.plan(t)
 
 	// The user's own objects: never touched.
 	users := []*corev1.ConfigMap{
@@ -248,24 +248,6 @@ func TestInstallAdopt(t *testing.T) {
 		t.Fatalf("uninstall: %v", err)
 	}
 	requireGone(t, p)
-}
-
-// adoptPlan is the plan fleetup builds for p.
-func adoptPlan(t *testing.T, p *platform) *plan.Plan {
-	t.Helper()
-	cfg, err := config.Load(p.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := plan.Build(cfg, cat, &redact.Redactor{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pl
 }
 
 // installShaped makes p's platform the way CNOE's install.sh does, with no
@@ -601,7 +583,7 @@ func TestInstallAdoptCNOEFork(t *testing.T) {
 	useAWS(t)
 	ctx := context.Background()
 	p := newCNOEFork(t)
-	pl := adoptPlan(t, p)
+	pl := p.plan(t)
 	if pl.GitOps.Shape != plan.ShapeCNOE {
 		t.Fatalf("the fork's hand-off: shape %q", pl.GitOps.Shape)
 	}

@@ -12,13 +12,10 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
-	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/cli"
-	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
-	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/internal/report"
 	"github.com/fleetup/fleetup/internal/status"
 	corev1 "k8s.io/api/core/v1"
@@ -54,7 +51,7 @@ func TestCNOEFork(t *testing.T) {
 	env.Need(t)
 	useAWS(t)
 	p := newCNOEFork(t)
-	pl := forkPlan(t, p)
+	pl := p.plan(t)
 	ctx := context.Background()
 
 	// What the plan says about the fork.
@@ -221,24 +218,6 @@ func TestCNOEFork(t *testing.T) {
 			}
 		}
 	}
-}
-
-// forkPlan is `fleetup plan` of the flow's fork.
-func forkPlan(t *testing.T, p *platform) *plan.Plan {
-	t.Helper()
-	cfg, err := config.Load(p.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := plan.Build(cfg, cat, &redact.Redactor{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pl
 }
 
 func installedAddons(pl *plan.Plan) []string {

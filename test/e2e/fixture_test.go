@@ -10,7 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/plan"
+	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
 	"github.com/fleetup/fleetup/test/ociregistry"
@@ -316,4 +320,22 @@ func (p *platform) install(ctx context.Context, t *testing.T, extra func(*cli.In
 	err := in.Run(ctx)
 	t.Logf("fleetup install (%s):\n%s", p.Cluster, out.String())
 	return out.String(), err
+}
+
+// plan is the plan fleetup builds for the flow (`fleetup plan`).
+func (p *platform) plan(t *testing.T) *plan.Plan {
+	t.Helper()
+	cfg, err := config.Load(p.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.Build(cfg, cat, &redact.Redactor{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
 }
