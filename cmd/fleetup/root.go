@@ -76,6 +76,7 @@ manages everything.
 	root.SetHelpTemplate(root.HelpTemplate())
 
 	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newTokenCmd(g), newVersionCmd(g))
+	root.AddCommand(newFleetCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

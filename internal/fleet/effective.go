@@ -1,0 +1,84 @@
+package fleet
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/fleetup/fleetup/internal/decode"
+	"gopkg.in/yaml.v3"
+)
+
+// resolve checks that a cluster's profile and layer values exist (those
+// the file names well: the others are reported already).
+func (l *fleetLoader) resolve(c *Cluster) decode.Errors {
+	var errs decode.Errors
+	if _, ok := l.f.Profiles[c.Profile]; !ok && c.Profile != "" {
+		names := keys(l.f.Profiles)
+		errs = append(errs, errAt(c.File, c.Own.Get("cluster", "profile").node(), "profile",
+			fmt.Sprintf("no profile %q (no %s)", c.Profile, path.Join(l.f.Dir, "profiles", c.Profile+".yaml")),
+			"one of "+orNone(names), decode.DidYouMean(c.Profile, names)))
+	}
+	for _, layer := range l.f.Settings.Layers {
+		name, named := c.Layers[layer]
+		if _, ok := l.f.Inventory[layer][name]; ok || !named {
+			continue
+		}
+		names := keys(l.f.Inventory[layer])
+		errs = append(errs, errAt(c.File, c.Own.Get("cluster", "layers", layer).node(), layer,
+			fmt.Sprintf("no %s %q (no %s)", layer, name, path.Join(l.f.Dir, "inventory", layer, name+".yaml")),
+			"one of "+orNone(names), decode.DidYouMean(name, names)))
+	}
+	return errs
+}
+
+// merge computes a cluster's effective values from its value files in
+// Helm's order: chart < profile < each layer < the cluster itself.
+func (l *fleetLoader) merge(c *Cluster) decode.Errors {
+	f := l.f
+	profile := f.Profiles[c.Profile]
+	c.Sources = []Source{{Layer: "chart", File: f.ChartValues, Missing: f.Chart == nil}, {Layer: "profile", Name: c.Profile, File: profile.File}}
+	files := []*ValueFile{profile}
+	for _, layer := range f.Settings.Layers {
+		vf := f.Inventory[layer][c.Layers[layer]]
+		c.Sources = append(c.Sources, Source{Layer: layer, Name: vf.Name, File: vf.File})
+		files = append(files, vf)
+	}
+	c.Sources = append(c.Sources, Source{Layer: "cluster", Name: c.Name, File: c.File})
+	trees := make([]*Value, 0, len(files)+1)
+	for _, vf := range files {
+		if l.bad[vf.File] {
+			return nil // reported with that file
+		}
+		trees = append(trees, vf.Tree)
+	}
+	if l.bad[f.ChartValues] {
+		return nil
+	}
+	var chart *Value
+	if f.Chart != nil {
+		chart = f.Chart.Tree
+	}
+	c.Effective = Merge(chart, append(trees, c.Own)...)
+	return checkEffective(c)
+}
+
+// node is where v was set, as errAt takes it; nil for no value.
+func (v *Value) node() *yaml.Node {
+	if v == nil {
+		return nil
+	}
+	return &yaml.Node{Line: v.Origin.Line, Column: v.Origin.Column}
+}
+
+func keys[V any](m map[string]V) []string { return decode.SortedKeys(m) }
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "(none yet)"
+	}
+	return strings.Join(names, ", ")
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
