@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/catalog -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test -short ./internal/kube -run '^$$' -fuzz FuzzDocumentsSplitLikeHelm -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/fleet -run '^$$' -fuzz FuzzFleetLoad -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 schema:
 	$(GO) test ./internal/config -run TestSchemaIsCurrent -update

@@ -112,6 +112,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"lower-case zone", with("route53_hosted_zone_id: ZXYZZ1234ABCDEF5GHIJKL", "route53_hosted_zone_id: zxyzz1234abcdef"), []string{"config.yaml:10:25: route53_hosted_zone_id:", `zone IDs are upper case: "ZXYZZ1234ABCDEF"`}},
 		{"bad zone", with("route53_hosted_zone_id: ZXYZZ1234ABCDEF5GHIJKL", "route53_hosted_zone_id: 12-34"), []string{"route53_hosted_zone_id: \"12-34\" is not a Route53 hosted zone ID"}},
 		{"http repo", with(`url: "https://github.com/cnoe-punkwalker`, `url: "http://github.com/cnoe-punkwalker`), []string{"config.yaml:3:8: repo.url:", "plain http", "use https://github.com"}},
+		{"repo without scheme, newlines quoted", with(`url: "https://github.com/cnoe-punkwalker/reference-implementation-aws"`, `url: "#\n\n"`), []string{`did you mean "https://#\n\n"?`}},
 		{"repo without scheme", with(`url: "https://github.com/cnoe-punkwalker/reference-implementation-aws"`, `url: "github.com/org/repo"`), []string{"repo.url: \"github.com/org/repo\" has no scheme", `did you mean "https://github.com/org/repo"?`}},
 		{"repo bad scheme", with(`url: "https://github.com/cnoe-punkwalker/reference-implementation-aws"`, `url: "htps://github.com/org/repo"`), []string{"repo.url: scheme \"htps\" is not supported", `did you mean "https"?`}},
 		{"repo relative file url", with(`url: "https://github.com/cnoe-punkwalker/reference-implementation-aws"`, `url: "file://repo"`), []string{"repo.url: \"file://repo\" is not an absolute file URL"}},

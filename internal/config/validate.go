@@ -137,7 +137,7 @@ func validateRepo(c *Config, add func(string, string, string, string), placehold
 	case "http":
 		add("repo.url", fmt.Sprintf("%q uses plain http", u), "https://, ssh:// or file://", "use https://"+strings.TrimPrefix(u, "http://"))
 	case "":
-		add("repo.url", fmt.Sprintf("%q has no scheme", u), "https://, ssh:// or file://", "did you mean \"https://"+u+"\"?")
+		add("repo.url", fmt.Sprintf("%q has no scheme", u), "https://, ssh:// or file://", fmt.Sprintf("did you mean %q?", "https://"+u))
 	default:
 		add("repo.url", fmt.Sprintf("scheme %q is not supported", p.Scheme), "https://, ssh:// or file://", decode.DidYouMean(p.Scheme, []string{"https", "ssh", "file"}))
 	}

@@ -124,7 +124,7 @@ type Addon struct {
 // it, a site may refine the region.
 type Provider struct {
 	Flavour          Flavour `yaml:"flavour" enum:"eks|in-memory|existing" doc:"eks: Cluster API + CAPA managed EKS; in-memory: Cluster API's in-memory backend; existing: a cluster given by a kubeconfig Secret."`
-	Region           string  `yaml:"region" doc:"eks: AWS region, e.g. eu-central-1."`
+	Region           string  `yaml:"region" doc:"eks: the AWS region the cluster runs in (<area>-<direction>-<n>)."`
 	RoleARN          string  `yaml:"roleARN" doc:"eks: IAM role Argo CD assumes to reach the cluster (awsAuthConfig.roleARN)."`
 	Identity         string  `yaml:"identity" doc:"eks: AWSClusterRoleIdentity CAPA uses; the controller's own credentials when empty."`
 	KubeconfigSecret string  `yaml:"kubeconfigSecret" doc:"existing: Secret in the management cluster holding the cluster's kubeconfig under key value."`

@@ -106,7 +106,7 @@ func validatePool(path string, p *NodePool, add func(path, msg, expected, hint s
 
 func validateProvider(path string, p *Provider, add func(path, msg, expected, hint string)) {
 	if s := p.Region; s != "" && !regionRE.MatchString(s) {
-		add(path+".region", fmt.Sprintf("%q is not an AWS region", s), `a region such as "eu-central-1"`, "")
+		add(path+".region", fmt.Sprintf("%q is not an AWS region", s), "an AWS region: <area>-<direction>-<n>", "the region config.yaml's region has the same form")
 	}
 	if s := p.RoleARN; s != "" && !roleARNRE.MatchString(s) {
 		add(path+".roleARN", fmt.Sprintf("%q is not an IAM role ARN", s), `"arn:aws:iam::<12-digit account>:role/<name>"`, "")
