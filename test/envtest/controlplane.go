@@ -40,24 +40,51 @@ func (e *Env) startControlPlane(ctx context.Context) error {
 		return err
 	}
 
-	pki := filepath.Join(e.Dir, "pki")
-	if err := os.MkdirAll(pki, 0o700); err != nil {
+	c, err := e.startCluster(ctx, clusterPorts{apiserver: e.ports["apiserver"], kcm: e.ports["kcm"], scheduler: e.ports["scheduler"], kwok: e.ports["kwok"]}, "", "")
+	if err != nil {
 		return err
+	}
+	e.hub = c
+	e.Server, e.CACert, e.Token = c.Server, c.CACert, c.Token
+	e.Kubeconfig, e.Config, e.Client = c.Kubeconfig, c.Config, c.Client
+	return nil
+}
+
+// clusterPorts are the ports of one control plane's components.
+type clusterPorts struct{ apiserver, kcm, scheduler, kwok int }
+
+// startCluster runs kube-apiserver (on the environment's etcd, under
+// etcdPrefix when given), kube-controller-manager and kube-scheduler, and
+// writes the admin kubeconfig. suffix names the processes and directory of
+// a cluster besides the first ("" for the first).
+func (e *Env) startCluster(ctx context.Context, ports clusterPorts, suffix, etcdPrefix string) (*Cluster, error) {
+	name := func(component string) string {
+		if suffix == "" {
+			return component
+		}
+		return component + "-" + suffix
+	}
+	dir := e.Dir
+	if suffix != "" {
+		dir = filepath.Join(e.Dir, "clusters", suffix)
+	}
+	pki := filepath.Join(dir, "pki")
+	if err := os.MkdirAll(pki, 0o700); err != nil {
+		return nil, err
 	}
 	if err := writeServiceAccountKeys(pki); err != nil {
-		return err
+		return nil, err
 	}
-	e.Token = randomHex(16)
+	c := &Cluster{Name: suffix, Token: randomHex(16), ports: ports}
 	tokens := filepath.Join(pki, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(e.Token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
-		return err
+	if err := os.WriteFile(tokens, []byte(c.Token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+		return nil, err
 	}
-	port := e.ports["apiserver"]
-	e.Server = "https://" + addr(port)
-	if _, err := e.run("kube-apiserver", e.bins.APIServer, []string{
-		"--etcd-servers=" + etcdURL,
+	c.Server = "https://" + addr(ports.apiserver)
+	args := []string{
+		"--etcd-servers=http://" + addr(e.ports["etcd"]),
 		"--cert-dir=" + pki,
-		"--secure-port=" + strconv.Itoa(port),
+		"--secure-port=" + strconv.Itoa(ports.apiserver),
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--service-account-key-file=" + filepath.Join(pki, "sa.pub"),
@@ -67,24 +94,29 @@ func (e *Env) startControlPlane(ctx context.Context) error {
 		"--authorization-mode=RBAC",
 		"--allow-privileged=true",
 		"--profiling=false",
-	}, nil); err != nil {
-		return err
 	}
-	if err := e.waitHTTP(ctx, "kube-apiserver", e.Server+"/readyz", e.Token, func(body string) bool { return body == "ok" }); err != nil {
-		return err
+	if etcdPrefix != "" {
+		// Its own keys in the shared etcd: a cluster of its own.
+		args = append(args, "--etcd-prefix="+etcdPrefix)
+	}
+	if _, err := e.run(name("kube-apiserver"), e.bins.APIServer, args, nil); err != nil {
+		return nil, err
+	}
+	if err := e.waitHTTP(ctx, name("kube-apiserver"), c.Server+"/readyz", c.Token, func(body string) bool { return body == "ok" }); err != nil {
+		return nil, err
 	}
 	ca, err := os.ReadFile(filepath.Join(pki, "apiserver.crt"))
 	if err != nil {
-		return fmt.Errorf("read API server certificate: %w", err)
+		return nil, fmt.Errorf("read API server certificate: %w", err)
 	}
-	e.CACert = ca
-	if err := e.writeKubeconfig(); err != nil {
-		return err
+	c.CACert = ca
+	if err := c.writeKubeconfig(filepath.Join(dir, "kubeconfig")); err != nil {
+		return nil, err
 	}
 
-	common := []string{"--kubeconfig=" + e.Kubeconfig, "--authentication-kubeconfig=" + e.Kubeconfig, "--authorization-kubeconfig=" + e.Kubeconfig, "--leader-elect=false", "--bind-address=127.0.0.1"}
-	if _, err := e.run("kube-controller-manager", e.bins.ControllerManager, append(common,
-		"--secure-port="+strconv.Itoa(e.ports["kcm"]),
+	common := []string{"--kubeconfig=" + c.Kubeconfig, "--authentication-kubeconfig=" + c.Kubeconfig, "--authorization-kubeconfig=" + c.Kubeconfig, "--leader-elect=false", "--bind-address=127.0.0.1"}
+	if _, err := e.run(name("kube-controller-manager"), e.bins.ControllerManager, append(common,
+		"--secure-port="+strconv.Itoa(ports.kcm),
 		"--service-account-private-key-file="+filepath.Join(pki, "sa.key"),
 		"--root-ca-file="+filepath.Join(pki, "apiserver.crt"),
 		"--use-service-account-credentials=false",
@@ -95,12 +127,12 @@ func (e *Env) startControlPlane(ctx context.Context) error {
 		"--node-monitor-grace-period=1h",
 		"--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
 	), nil); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := e.run("kube-scheduler", e.bins.Scheduler, append(common, "--secure-port="+strconv.Itoa(e.ports["scheduler"])), nil); err != nil {
-		return err
+	if _, err := e.run(name("kube-scheduler"), e.bins.Scheduler, append(common, "--secure-port="+strconv.Itoa(ports.scheduler)), nil); err != nil {
+		return nil, err
 	}
-	return nil
+	return c, nil
 }
 
 func writeServiceAccountKeys(dir string) error {

@@ -18,8 +18,6 @@ import (
 
 	"github.com/fleetup/fleetup/internal/kube"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // Options chooses what runs.
@@ -63,6 +61,10 @@ type Env struct {
 	mu    sync.Mutex
 	procs []*process
 	log   io.Writer
+	// hub is the first cluster; workloads are started on demand.
+	hub         *Cluster
+	workloadsMu sync.Mutex
+	workloads   map[string]*Cluster
 }
 
 // Start brings up the environment; on error everything started is stopped.
@@ -118,7 +120,7 @@ func (e *Env) start(ctx context.Context) error {
 		return err
 	}
 	e.logf("control plane ready in %v", time.Since(begin).Round(time.Millisecond))
-	if err := e.startKwok(ctx); err != nil {
+	if err := e.startKwok(ctx, e.hub, "kwok"); err != nil {
 		return err
 	}
 	e.logf("%d kwok nodes ready in %v", e.opts.Nodes, time.Since(begin).Round(time.Millisecond))
@@ -222,25 +224,6 @@ func (e *Env) checkAlive() error {
 		}
 	}
 	return nil
-}
-
-func (e *Env) writeKubeconfig() error {
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: e.Server, CertificateAuthorityData: e.CACert}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: e.Token}
-	cfg.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
-	cfg.CurrentContext = "envtest"
-	e.Kubeconfig = filepath.Join(e.Dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, e.Kubeconfig); err != nil {
-		return err
-	}
-	rc, err := clientcmd.BuildConfigFromFlags("", e.Kubeconfig)
-	if err != nil {
-		return err
-	}
-	e.Config = rc
-	e.Client, err = kube.New(rc)
-	return err
 }
 
 // removeStale deletes directories of environments whose test process died

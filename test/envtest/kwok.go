@@ -26,17 +26,19 @@ const (
 	FailAnnotation = "fleetup.dev/fail"
 )
 
-func (e *Env) startKwok(ctx context.Context) error {
+// startKwok runs kwok (process name proc) for cluster c and makes its
+// nodes, waiting until they are Ready.
+func (e *Env) startKwok(ctx context.Context, c *Cluster, proc string) error {
 	stages := filepath.Join(e.Dir, "kwok-stages.yaml")
 	if err := os.WriteFile(stages, stagesYAML, 0o644); err != nil {
 		return err
 	}
-	if _, err := e.run("kwok", e.bins.Kwok, []string{
-		"--kubeconfig=" + e.Kubeconfig,
+	if _, err := e.run(proc, e.bins.Kwok, []string{
+		"--kubeconfig=" + c.Kubeconfig,
 		"--manage-all-nodes=true",
 		// Lease renewal feeds the node lifecycle controller.
 		"--node-lease-duration-seconds=40",
-		"--server-address=" + addr(e.ports["kwok"]),
+		"--server-address=" + addr(c.ports.kwok),
 		"--config=" + stages,
 	}, nil); err != nil {
 		return err
@@ -58,13 +60,13 @@ func (e *Env) startKwok(ctx context.Context) error {
 				},
 			},
 		}
-		if _, err := e.Client.Typed.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+		if _, err := c.Client.Typed.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("create node %s: %w", name, err)
 		}
 	}
 	for i := 0; i < e.opts.Nodes; i++ {
 		name := "kwok-node-" + strconv.Itoa(i)
-		if _, err := e.Client.WaitFor(ctx, kube.GVR("", "v1", "nodes"), "", name, "node "+name+" to be Ready and untainted", nodeReady); err != nil {
+		if _, err := c.Client.WaitFor(ctx, kube.GVR("", "v1", "nodes"), "", name, "node "+name+" to be Ready and untainted", nodeReady); err != nil {
 			return err
 		}
 	}
