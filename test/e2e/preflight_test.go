@@ -19,8 +19,8 @@ import (
 )
 
 // TestPreflightReportsAllAndChangesNothing: a foreign object under a name
-// fleetup would use and an unreachable repository are both reported, and
-// the cluster is left untouched.
+// fleetup would use, a second cluster secret for the hub and an unreachable
+// repository are all reported, and the cluster is left untouched.
 func TestPreflightReportsAllAndChangesNothing(t *testing.T) {
 	env.Need(t)
 	p := newPlatform(t, options{})
@@ -30,6 +30,18 @@ func TestPreflightReportsAllAndChangesNothing(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		env.Client.Typed.CoreV1().Secrets("argocd").Delete(context.Background(), foreign.Name, metav1.DeleteOptions{})
+	})
+	// Someone registered the hub by hand: a second cluster secret for the
+	// in-cluster server under this cluster's name.
+	dup := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "dup-" + p.Cluster, Namespace: "argocd", Labels: map[string]string{"argocd.argoproj.io/secret-type": "cluster"}},
+		StringData: map[string]string{"name": p.Cluster, "server": "https://kubernetes.default.svc"},
+	}
+	if _, err := env.Client.Typed.CoreV1().Secrets("argocd").Create(context.Background(), dup, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		env.Client.Typed.CoreV1().Secrets("argocd").Delete(context.Background(), dup.Name, metav1.DeleteOptions{})
 	})
 	cfg, _ := os.ReadFile(p.Config)
 	broken := strings.Replace(string(cfg), "url: file://"+p.RepoDir, "url: file:///nonexistent/repo", 1)
@@ -42,7 +54,7 @@ func TestPreflightReportsAllAndChangesNothing(t *testing.T) {
 		t.Fatalf("want a preflight failure, got %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"nothing was changed", "Secret argocd/cluster-" + p.Cluster + " exists and was not created by fleetup", "packages repository file:///nonexistent/repo: not a Git repository"} {
+	for _, want := range []string{"nothing was changed", "Secret argocd/cluster-" + p.Cluster + " exists and was not created by fleetup", "packages repository file:///nonexistent/repo: not a Git repository", "Secret argocd/dup-" + p.Cluster + " is a second Argo CD cluster secret"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("preflight error lacks %q:\n%s", want, msg)
 		}
