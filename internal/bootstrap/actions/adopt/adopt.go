@@ -127,7 +127,11 @@ func (t *Takeover) Conflicts() []string {
 	if n := len(t.Objects); n > 0 {
 		what = append(what, plan.Count(n, "object"))
 	}
-	hint := fmt.Sprintf("these %s exist without fleetup's ownership (CNOE's install.sh made them, or someone by hand): `fleetup install --adopt` takes them over in place after listing exactly what it takes over and asking, and redeploys nothing", strings.Join(what, " and "))
+	verb := "exist"
+	if len(t.Releases)+len(t.Objects) == 1 {
+		verb = "exists"
+	}
+	hint := fmt.Sprintf("%s without fleetup's ownership (CNOE's install.sh made them, or someone by hand): `fleetup install --adopt` takes them over in place after listing exactly what it takes over and asking, and redeploys nothing", strings.Join(what, " and ")+" "+verb)
 	if len(t.Namespaces) > 0 {
 		hint += "; it also takes over " + plan.Count(len(t.Namespaces), "namespace") + " made for the platform: " + names(t.Namespaces)
 	}

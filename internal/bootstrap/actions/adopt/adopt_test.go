@@ -69,7 +69,7 @@ func TestConflicts(t *testing.T) {
 		"Helm release argocd/argocd exists and was not installed by fleetup (chart argo-cd 7.8.0, deployed; its release record has no fleetup.dev/managed label)",
 		"ExternalSecret argocd/hub-cluster-secret exists and was not created by fleetup (no fleetup.dev/managed label)",
 		"ApplicationSet argocd/addons-appset exists and was not created by fleetup (no fleetup.dev/managed label)",
-		"these 1 Helm release and 2 objects exist without fleetup's ownership (CNOE's install.sh made them, or someone by hand): `fleetup install --adopt` takes them over in place after listing exactly what it takes over and asking, and redeploys nothing; it also takes over 2 namespaces made for the platform: argocd, cert-manager; otherwise remove them, or rename them in the packages tree",
+		"1 Helm release and 2 objects exist without fleetup's ownership (CNOE's install.sh made them, or someone by hand): `fleetup install --adopt` takes them over in place after listing exactly what it takes over and asking, and redeploys nothing; it also takes over 2 namespaces made for the platform: argocd, cert-manager; otherwise remove them, or rename them in the packages tree",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Conflicts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
