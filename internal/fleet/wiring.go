@@ -78,7 +78,7 @@ func (f *Fleet) ApplicationSet(w Wiring) map[string]any {
 				"spec": map[string]any{
 					"project":     "default",
 					"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "{{ .name }}"},
-					"sources": []any{source, map[string]any{"repoURL": w.RepoURL, "targetRevision": w.Revision, "ref": "values"}},
+					"sources":     []any{source, map[string]any{"repoURL": w.RepoURL, "targetRevision": w.Revision, "ref": "values"}},
 					"syncPolicy": map[string]any{
 						"automated":   map[string]any{"prune": true, "selfHeal": true},
 						"syncOptions": []any{"CreateNamespace=true", "ServerSideApply=true"},
