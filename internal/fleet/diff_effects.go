@@ -350,13 +350,16 @@ func (e *effecter) poolChanges(name string, b, h *Value) {
 	for _, f := range poolFields {
 		seen[f.name] = true
 		bv, hv := b.Get(f.name), h.Get(f.name)
-		if sameValue(bv, hv) || (f.def != "" && sameValue(orDefault(bv, f.def), orDefault(hv, f.def))) {
+		if sameValue(bv, hv) {
 			continue
 		}
 		ps := e.related("nodePools", name, f.name)
 		switch {
 		case e.flavour == FlavourInMemory && slices.Contains([]string{"instanceType", "amiType", "capacityType", "diskSize"}, f.name):
 			e.add(Effect{Kind: EffectNoEffect, Object: objMD, Target: target, Paths: ps, Detail: inMemoryNote})
+		case f.def != "" && sameValue(orDefault(bv, f.def), orDefault(hv, f.def)):
+			e.add(Effect{Kind: EffectNoEffect, Object: e.poolObject(), Target: target, Paths: ps,
+				Detail: fmt.Sprintf("unset %s is CAPA's default %s: the same", f.name, f.def)})
 		case f.name == "instanceType":
 			from, _ := bv.str()
 			e.add(Effect{Kind: EffectNotApplied, Object: objAMMP, Target: target, Paths: ps,
