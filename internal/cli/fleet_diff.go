@@ -65,16 +65,20 @@ func (d *FleetDiff) Run(ctx context.Context) error {
 	if len(d.Revisions) > 0 {
 		baseRev = d.Revisions[0]
 	}
-	base, err := d.revision(ctx, repo, baseRev, root, name)
+	// The head first: the base, which mostly agrees with it, then parses
+	// only what differs (a shared cache).
+	cache := fleet.NewLoadCache()
+	var head *diffSide
+	if len(d.Revisions) == 2 {
+		head, err = d.revision(ctx, repo, d.Revisions[1], root, name, cache)
+	} else {
+		opts.Cache = cache
+		head, err = d.workingTree(ctx, abs, opts)
+	}
 	if err != nil {
 		return err
 	}
-	var head *diffSide
-	if len(d.Revisions) == 2 {
-		head, err = d.revision(ctx, repo, d.Revisions[1], root, name)
-	} else {
-		head, err = d.workingTree(ctx, abs, opts)
-	}
+	base, err := d.revision(ctx, repo, baseRev, root, name, cache)
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func (d *FleetDiff) Run(ctx context.Context) error {
 
 // revision loads the fleet of a commit. Addon names are not checked: the
 // catalog on disk need not be that revision's.
-func (d *FleetDiff) revision(ctx context.Context, repo *gitrepo.Repo, rev, root, name string) (*diffSide, error) {
+func (d *FleetDiff) revision(ctx context.Context, repo *gitrepo.Repo, rev, root, name string, cache *fleet.LoadCache) (*diffSide, error) {
 	snap, err := repo.Resolve(ctx, rev)
 	if errors.Is(err, gitrepo.ErrUnknownRevision) {
 		return nil, Usage(err)
@@ -117,7 +121,7 @@ func (d *FleetDiff) revision(ctx context.Context, repo *gitrepo.Repo, rev, root,
 	if st, err := fs.Stat(fsys, name); err == nil && st.IsDir() {
 		side.FleetExists = true
 	}
-	f, err := fleet.Load(ctx, fsys, name, fleet.Options{})
+	f, err := fleet.Load(ctx, fsys, name, fleet.Options{Cache: cache})
 	if err != nil {
 		return nil, d.invalid(side, name, err)
 	}

@@ -268,8 +268,8 @@ func (d *differ) cluster(b, h *Cluster) *ClusterDiff {
 		return d.whole(h, ChangeAdded)
 	case h == nil:
 		return d.whole(b, ChangeRemoved)
-	case !d.touched(b, h):
-		return nil
+	case b.Effective == h.Effective || !d.touched(b, h):
+		return nil // the same merge (a shared LoadCache), or no input changed
 	}
 	var changes []ValueChange
 	diffValues(nil, b.Effective, h.Effective, &changes)
@@ -366,8 +366,11 @@ func settingOf(v *Value) *Setting {
 // sameValue compares values as the chart's templates see them, wherever
 // they are set.
 func sameValue(a, b *Value) bool {
+	if a == b {
+		return true // shared by both sides through a LoadCache
+	}
 	if a == nil || b == nil {
-		return a == b
+		return false
 	}
 	if a.IsMap() != b.IsMap() {
 		return false

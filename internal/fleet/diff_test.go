@@ -68,6 +68,19 @@ const zeroCommit = "0000000000000000000000000000000000000000"
 // both read by the loader: HEAD through Git, the working tree from disk.
 func diffWorkingTree(t *testing.T, dir string) *Diff {
 	t.Helper()
+	d, err := diffHEADWorkingTree(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fixed hash: the golden files must not change with the commit's.
+	d.Base = DiffSide{Revision: "HEAD", Commit: zeroCommit, FleetExists: true}
+	d.Head = DiffSide{WorkingTree: true, FleetExists: true}
+	return d
+}
+
+// diffUncached is diffWorkingTree with each side loaded on its own.
+func diffUncached(t *testing.T, dir string, like *Diff) *Diff {
+	t.Helper()
 	ctx := context.Background()
 	repo, err := gitrepo.Open(dir)
 	if err != nil {
@@ -79,16 +92,14 @@ func diffWorkingTree(t *testing.T, dir string) *Diff {
 	}
 	base, err := Load(ctx, snap.FS, "fleet", Options{})
 	if err != nil {
-		t.Fatalf("base: %v", err)
+		t.Fatal(err)
 	}
 	head, err := Load(ctx, os.DirFS(dir), "fleet", Options{})
 	if err != nil {
-		t.Fatalf("head: %v", err)
+		t.Fatal(err)
 	}
 	d := Compare(base, head)
-	// A fixed hash: the golden files must not change with the commit's.
-	d.Base = DiffSide{Revision: "HEAD", Commit: zeroCommit, FleetExists: true}
-	d.Head = DiffSide{WorkingTree: true, FleetExists: true}
+	d.Base, d.Head = like.Base, like.Head
 	return d
 }
 
@@ -201,6 +212,15 @@ func TestDiffGolden(t *testing.T) {
 			}
 			golden(t, sc.name+".txt", text.Bytes())
 			golden(t, sc.name+".json", js.Bytes())
+			// The shared LoadCache only saves work: loaded apart, the
+			// same diff.
+			var apart bytes.Buffer
+			if err := WriteDiffJSON(&apart, diffUncached(t, dir, d)); err != nil {
+				t.Fatal(err)
+			}
+			if apart.String() != js.String() {
+				t.Errorf("without the cache the diff differs:\n%s", apart.String())
+			}
 			var back Diff
 			if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 				t.Fatalf("JSON does not read back: %v", err)

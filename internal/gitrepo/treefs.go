@@ -27,10 +27,14 @@ const maxLinkHops = 40
 // leaves the tree is an error. A submodule is an empty directory (its
 // commit is in another repository). Safe for concurrent use.
 type TreeFS struct {
-	st      storer.EncodedObjectStorer
+	*objects
 	root    plumbing.Hash // zero: the empty tree
 	modTime time.Time
+}
 
+// objects is the object storage a tree and its subtrees read.
+type objects struct {
+	st storer.EncodedObjectStorer
 	// mu serialises object reads: go-git's object storage is not safe
 	// for concurrent use, and loaders read files in parallel.
 	mu   sync.Mutex
@@ -40,7 +44,38 @@ type TreeFS struct {
 // newTreeFS serves the tree root (zero: an empty tree); every entry's
 // modification time is modTime, the commit's time.
 func newTreeFS(st storer.EncodedObjectStorer, root plumbing.Hash, modTime time.Time) *TreeFS {
-	return &TreeFS{st: st, root: root, modTime: modTime, dirs: map[plumbing.Hash]*treeDir{}}
+	return &TreeFS{objects: &objects{st: st, dirs: map[plumbing.Hash]*treeDir{}}, root: root, modTime: modTime}
+}
+
+// Sub is the subtree dir as a TreeFS (fs.Sub uses it, so the result keeps
+// BlobHash). A missing dir is an empty tree: nothing is found in it.
+func (f *TreeFS) Sub(dir string) (fs.FS, error) {
+	n, err := f.find("sub", dir, true)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &TreeFS{objects: f.objects, modTime: f.modTime}, nil
+	case err != nil:
+		return nil, err
+	case !isDir(n.mode):
+		return nil, &fs.PathError{Op: "sub", Path: dir, Err: errors.New("not a directory")}
+	case n.mode == filemode.Submodule:
+		return &TreeFS{objects: f.objects, modTime: f.modTime}, nil
+	}
+	return &TreeFS{objects: f.objects, root: n.hash, modTime: f.modTime}, nil
+}
+
+// BlobHash is a file's Git blob id (links followed), known from its tree
+// without reading the file: a reader can tell unchanged files apart
+// cheaply.
+func (f *TreeFS) BlobHash(name string) (string, error) {
+	n, err := f.find("hash", name, true)
+	if err != nil {
+		return "", err
+	}
+	if isDir(n.mode) {
+		return "", &fs.PathError{Op: "hash", Path: name, Err: errors.New("is a directory")}
+	}
+	return n.hash.String(), nil
 }
 
 // treeDir is one decoded tree, its entries sorted by name (Git sorts a
@@ -352,6 +387,7 @@ var (
 	_ fs.ReadDirFS   = (*TreeFS)(nil)
 	_ fs.StatFS      = (*TreeFS)(nil)
 	_ fs.ReadLinkFS  = (*TreeFS)(nil)
+	_ fs.SubFS       = (*TreeFS)(nil)
 	_ fs.ReadDirFile = (*dirFile)(nil)
 	_ io.ReaderAt    = (*blobFile)(nil)
 	_ io.Seeker      = (*blobFile)(nil)

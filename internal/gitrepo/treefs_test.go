@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/gitrepo"
 	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // newRepo is a repository with two commits: the first has the shipped
@@ -113,6 +114,34 @@ func TestTreeFSContent(t *testing.T) {
 	}
 	if info, err := fs.Stat(old.FS, "bin/run.sh"); err != nil || info.Mode() != 0o755 {
 		t.Errorf("executable: %v, %v", info, err)
+	}
+
+	// Blob ids without reading, through fs.Sub too; a missing
+	// subdirectory is empty.
+	want := plumbing.ComputeHash(plumbing.BlobObject, std).String()
+	sub, err := fs.Sub(old.FS, "fleet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher, ok := sub.(interface{ BlobHash(string) (string, error) })
+	if !ok {
+		t.Fatalf("fs.Sub lost BlobHash: %T", sub)
+	}
+	for _, name := range []string{"profiles/standard.yaml", "profiles/default.yaml"} {
+		if id, err := hasher.BlobHash(name); err != nil || id != want {
+			t.Errorf("BlobHash(%s) = %s, %v; want %s", name, id, err, want)
+		}
+	}
+	if _, err := hasher.BlobHash("profiles"); err == nil {
+		t.Error("BlobHash of a directory succeeded")
+	}
+	if empty, err := fs.Sub(old.FS, "nothing/here"); err != nil {
+		t.Error(err)
+	} else if des, err := fs.ReadDir(empty, "."); err != nil || len(des) != 0 {
+		t.Errorf("missing subtree: %v %v", des, err)
+	}
+	if _, err := fs.Sub(old.FS, "README.md"); err == nil {
+		t.Error("Sub of a file succeeded")
 	}
 
 	head, err := repo.Resolve(ctx, "HEAD")
