@@ -45,23 +45,30 @@ func writeDiffBenchRepo(tb testing.TB, dir string, n int) {
 	}
 }
 
-// diffHEADWorkingTree is what `fleet diff` does: the fleet at HEAD read
-// from Git, the working tree's from disk, both loaded and compared.
-func diffHEADWorkingTree(ctx context.Context, dir string) (*Diff, error) {
+// loadHEADAndWorkingTree loads the fleet at HEAD, read from Git, and in
+// the working tree, read from disk: the working tree first, both through
+// cache (nil: none), as `fleet diff` does.
+func loadHEADAndWorkingTree(ctx context.Context, dir string, cache *LoadCache) (base, head *Fleet, err error) {
 	repo, err := gitrepo.Open(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	snap, err := repo.Resolve(ctx, "HEAD")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cache := NewLoadCache()
-	head, err := Load(ctx, os.DirFS(dir), "fleet", Options{Cache: cache})
-	if err != nil {
-		return nil, err
+	if head, err = Load(ctx, os.DirFS(dir), "fleet", Options{Cache: cache}); err != nil {
+		return nil, nil, err
 	}
-	base, err := Load(ctx, snap.FS, "fleet", Options{Cache: cache})
+	if base, err = Load(ctx, snap.FS, "fleet", Options{Cache: cache}); err != nil {
+		return nil, nil, err
+	}
+	return base, head, nil
+}
+
+// diffHEADWorkingTree is what `fleet diff` does with no revisions.
+func diffHEADWorkingTree(ctx context.Context, dir string) (*Diff, error) {
+	base, head, err := loadHEADAndWorkingTree(ctx, dir, NewLoadCache())
 	if err != nil {
 		return nil, err
 	}
@@ -111,24 +118,12 @@ func cpuTime(tb testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkCompare10000Clusters: the comparison alone, both fleets loaded.
+// BenchmarkCompare10000Clusters: the comparison alone, both fleets loaded,
+// the worst case: loaded apart, no value is shared.
 func BenchmarkCompare10000Clusters(b *testing.B) {
 	dir := b.TempDir()
 	writeDiffBenchRepo(b, dir, 10000)
-	ctx := context.Background()
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	snap, err := repo.Resolve(ctx, "HEAD")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := Load(ctx, snap.FS, "fleet", Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	head, err := Load(ctx, os.DirFS(dir), "fleet", Options{})
+	base, head, err := loadHEADAndWorkingTree(context.Background(), dir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

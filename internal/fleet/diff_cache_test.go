@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/fleetup/fleetup/internal/decode"
-	"github.com/fleetup/fleetup/internal/gitrepo"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // The working tree and HEAD share every unchanged file through the cache:
@@ -18,26 +18,14 @@ import (
 func TestLoadCacheSharesAcrossGitAndDisk(t *testing.T) {
 	dir := shippedRepo(t)
 	replace("fleet/profiles/gpu.yaml", "      maxSize: 4", "      maxSize: 8")(t, dir)
-	ctx := context.Background()
-	cache := NewLoadCache()
-	head, err := Load(ctx, os.DirFS(dir), "fleet", Options{Cache: cache})
+	data, err := os.ReadFile(filepath.Join(dir, "fleet", "profiles", "standard.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		t.Fatal(err)
+	if id, want := blobID(data), plumbing.ComputeHash(plumbing.BlobObject, data).String(); id != want {
+		t.Fatalf("blob id %s, Git's %s", id, want)
 	}
-	snap, err := repo.Resolve(ctx, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := snap.FS.BlobHash("fleet/profiles/standard.yaml")
-	data, _ := os.ReadFile(filepath.Join(dir, "fleet", "profiles", "standard.yaml"))
-	if err != nil || id != blobID(data) {
-		t.Fatalf("blob id %s, %v; computed %s", id, err, blobID(data))
-	}
-	base, err := Load(ctx, snap.FS, "fleet", Options{Cache: cache})
+	base, head, err := loadHEADAndWorkingTree(context.Background(), dir, NewLoadCache())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fleetup/fleetup/internal/gitrepo"
 	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 )
 
@@ -81,20 +80,7 @@ func diffWorkingTree(t *testing.T, dir string) *Diff {
 // diffUncached is diffWorkingTree with each side loaded on its own.
 func diffUncached(t *testing.T, dir string, like *Diff) *Diff {
 	t.Helper()
-	ctx := context.Background()
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := repo.Resolve(ctx, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := Load(ctx, snap.FS, "fleet", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := Load(ctx, os.DirFS(dir), "fleet", Options{})
+	base, head, err := loadHEADAndWorkingTree(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,16 +47,23 @@ func newRepo(t *testing.T) (dir, first, second string) {
 	return dir, first, second
 }
 
-func TestTreeFSConformance(t *testing.T) {
-	dir, first, _ := newRepo(t)
+// resolve opens the repository at dir and resolves rev.
+func resolve(t *testing.T, dir, rev string) (*gitrepo.Repo, *gitrepo.Snapshot) {
+	t.Helper()
 	repo, err := gitrepo.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := repo.Resolve(context.Background(), first)
+	snap, err := repo.Resolve(context.Background(), rev)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return repo, snap
+}
+
+func TestTreeFSConformance(t *testing.T) {
+	dir, first, _ := newRepo(t)
+	_, snap := resolve(t, dir, first)
 	if err := fstest.TestFS(snap.FS, "README.md", "bin/run.sh", "fleet/fleet.yaml", "fleet/clusters/prod-acme-fra.yaml",
 		"fleet/inventory/site/fra.yaml", "fleet/profiles/default.yaml", "packages/fleet-cluster/values.yaml"); err != nil {
 		t.Fatal(err)
@@ -174,14 +181,7 @@ func TestTreeFSLinkOutOfTree(t *testing.T) {
 		}
 	}
 	gitrepotest.CommitAll(t, dir, "links")
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := repo.Resolve(context.Background(), "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, snap := resolve(t, dir, "HEAD")
 	for name, want := range map[string]string{"up.yaml": "leads out of the commit's tree", "abs.yaml": "leads out of the commit's tree", "loop.yaml": "too many levels"} {
 		_, err := fs.ReadFile(snap.FS, name)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -227,14 +227,7 @@ func TestResolve(t *testing.T) {
 func TestUnbornAndOutside(t *testing.T) {
 	dir := t.TempDir()
 	gitrepotest.Init(t, dir)
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := repo.Resolve(context.Background(), "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo, snap := resolve(t, dir, "HEAD")
 	if !snap.Unborn || snap.Commit != "" {
 		t.Errorf("unborn HEAD: %+v", snap)
 	}
@@ -265,14 +258,7 @@ func TestUnbornAndOutside(t *testing.T) {
 // The loader reads files from several goroutines.
 func TestTreeFSConcurrent(t *testing.T) {
 	dir, _, _ := newRepo(t)
-	repo, err := gitrepo.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := repo.Resolve(context.Background(), "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, snap := resolve(t, dir, "HEAD")
 	files := []string{"fleet/fleet.yaml", "fleet/profiles/gpu.yaml", "fleet/clusters/dev-acme-fra.yaml", "fleet/inventory/site/iad.yaml"}
 	var wg sync.WaitGroup
 	for i := range 8 {

@@ -4,7 +4,6 @@
 package gitrepotest
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,28 +67,10 @@ func Tag(tb testing.TB, dir, name string) {
 }
 
 // CopyDir copies the directory tree src into dst (the shipped fleet into
-// a test repository).
+// a test repository); dst must not have those files yet.
 func CopyDir(tb testing.TB, src, dst string) {
 	tb.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(out, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(out, data, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		tb.Fatalf("copy %s: %v", src, err)
 	}
 }
