@@ -159,3 +159,19 @@ func TestFleetDiffWithoutCommits(t *testing.T) {
 		t.Fatalf("no repository: exit %d: %s", code, errOut)
 	}
 }
+
+// The fleet in a subdirectory of the repository: files are named from the
+// fleet's parent, as validate names them.
+func TestFleetDiffSubdirectory(t *testing.T) {
+	dir := t.TempDir()
+	gitrepotest.Init(t, dir)
+	fleetDir := filepath.Join(dir, "platform", "fleet")
+	gitrepotest.CopyDir(t, "../../fleet", fleetDir)
+	gitrepotest.CommitAll(t, dir, "the fleet under platform/")
+	editFile(t, filepath.Join(fleetDir, "inventory", "site", "iad.yaml"), "site: iad", "site: iad1")
+	code, out, errOut := fleetup(t, "fleet", "diff", "--config", shipped, "--fleet-dir", fleetDir)
+	if code != 0 || !strings.Contains(out, "modified  fleet/inventory/site/iad.yaml  (read by 1 cluster)") ||
+		!strings.Contains(out, `tags.site  "iad" → "iad1"  fleet/inventory/site/iad.yaml:6:9`) {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
