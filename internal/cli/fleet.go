@@ -38,28 +38,39 @@ type FleetRender struct {
 // load reads the fleet. Bundles are checked against the catalog of
 // config.yaml when it loads; the fleet itself needs no valid config.
 func (fl *Fleet) load(ctx context.Context) (*fleet.Fleet, string, error) {
+	abs, opts, err := fl.locate(true)
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
+	return f, filepath.Base(abs), err
+}
+
+// locate finds the fleet directory, absolute, which must exist when
+// mustExist is set, and the options to load it with.
+func (fl *Fleet) locate(mustExist bool) (string, fleet.Options, error) {
 	g := fl.Global
 	dir := fl.Dir
+	var opts fleet.Options
 	cfg, cfgErr := config.Load(g.ConfigFile)
 	cfgMissing := errors.Is(cfgErr, fs.ErrNotExist)
 	if dir == "" {
 		if cfgMissing {
-			return nil, "", Usage(fmt.Errorf("no config file at %s: the fleet is %s/ next to it; pass --config or --fleet-dir", g.ConfigFile, FleetDir))
+			return "", opts, Usage(fmt.Errorf("no config file at %s: the fleet is %s/ next to it; pass --config or --fleet-dir", g.ConfigFile, FleetDir))
 		}
 		abs, err := filepath.Abs(g.ConfigFile)
 		if err != nil {
-			return nil, "", fmt.Errorf("fleet: %w", err)
+			return "", opts, fmt.Errorf("fleet: %w", err)
 		}
 		dir = filepath.Join(filepath.Dir(abs), FleetDir)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("fleet: %w", err)
+		return "", opts, fmt.Errorf("fleet: %w", err)
 	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return nil, dir, Usage(fmt.Errorf("no fleet directory at %s: pass --fleet-dir, or see docs/fleet.md for the layout", dir))
+	if st, err := os.Stat(abs); mustExist && (err != nil || !st.IsDir()) {
+		return "", opts, Usage(fmt.Errorf("no fleet directory at %s: pass --fleet-dir, or see docs/fleet.md for the layout", dir))
 	}
-	var opts fleet.Options
 	switch {
 	case cfgErr == nil:
 		cat, err := catalog.Load(cfg)
@@ -71,8 +82,7 @@ func (fl *Fleet) load(ctx context.Context) (*fleet.Fleet, string, error) {
 	case !cfgMissing:
 		fl.note("addon names are not checked: " + g.ConfigFile + " does not load: " + fleetFirstLine(cfgErr))
 	}
-	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
-	return f, filepath.Base(abs), err
+	return abs, opts, nil
 }
 
 func (fl *Fleet) note(msg string) { fmt.Fprintln(fl.Global.Stderr, "note: "+fl.Global.Redact(msg)) }

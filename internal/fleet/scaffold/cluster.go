@@ -62,15 +62,22 @@ func (c Cluster) Encode(layers []string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ParseSet reads --set arguments as `helm --set` does, in order into one
-// map (a later one wins): dotted paths, lists in braces, a[0] indexes,
-// escaped dots and commas, and Helm's types (true, false, null, integers;
-// anything else, 1.5 included, is a string).
-func ParseSet(args []string) (map[string]any, error) {
+// ParseSet reads --set and --set-string arguments as helm does: each in
+// order into one map, a later one winning, the --set-string ones after
+// the --set ones. Dotted paths, lists in braces, a[0] indexes, escaped
+// dots and commas; --set types values as Helm does (true, false, null,
+// integers; anything else, 1.5 included, is a string), --set-string
+// keeps them all strings.
+func ParseSet(set, setString []string) (map[string]any, error) {
 	out := map[string]any{}
-	for _, a := range args {
+	for _, a := range set {
 		if err := strvals.ParseInto(a, out); err != nil {
 			return nil, fmt.Errorf("--set %q: %w", a, err)
+		}
+	}
+	for _, a := range setString {
+		if err := strvals.ParseIntoString(a, out); err != nil {
+			return nil, fmt.Errorf("--set-string %q: %w", a, err)
 		}
 	}
 	return out, nil

@@ -24,7 +24,7 @@ func TestEncodeShippedClusters(t *testing.T) {
 	}
 	o := &Overlay{Base: repo, Files: map[string][]byte{}}
 	for _, c := range orig.Clusters {
-		overrides, err := ParseSet(sets[c.Name])
+		overrides, err := ParseSet(sets[c.Name], nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,8 @@ func TestParseSetTypes(t *testing.T) {
 		`nodePools.gpu.labels.nvidia\.com/gpu=true`,
 		"nodePools.workers.replicas=6",
 		"provider.identity=null",
-	})
+		"tags.tier=1",
+	}, []string{"tags.tier=1", "addons.cert-manager.enabled=true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,16 +85,16 @@ func TestParseSetTypes(t *testing.T) {
 			"workers": map[string]any{"replicas": int64(6)},
 			"gpu":     map[string]any{"labels": map[string]any{"nvidia.com/gpu": true}},
 		},
-		"addons":            map[string]any{"external-dns": map[string]any{"enabled": false}},
+		"addons":            map[string]any{"external-dns": map[string]any{"enabled": false}, "cert-manager": map[string]any{"enabled": "true"}},
 		"kubernetesVersion": "1.30",
-		"tags":              map[string]any{"team": "platform", "cost-center": "0042"},
+		"tags":              map[string]any{"team": "platform", "cost-center": "0042", "tier": "1"},
 		"endpointAccess":    map[string]any{"publicCIDRs": []any{"10.0.0.0/8", "192.168.0.0/16"}},
 		"provider":          map[string]any{"identity": nil},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseSet:\n%#v\nwant\n%#v", got, want)
 	}
-	if _, err := ParseSet([]string{"nodePools.workers"}); err == nil || !strings.Contains(err.Error(), `--set "nodePools.workers"`) {
+	if _, err := ParseSet([]string{"nodePools.workers"}, nil); err == nil || !strings.Contains(err.Error(), `--set "nodePools.workers"`) {
 		t.Errorf("no value: %v", err)
 	}
 }
