@@ -473,3 +473,22 @@ func TestClusterListAndGet(t *testing.T) {
 		t.Errorf("unknown cluster: exit %d %s", code, errOut)
 	}
 }
+
+func TestClusterCreatePushFails(t *testing.T) {
+	dir := platformRepo(t, true)
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{"file://" + filepath.Join(t.TempDir(), "gone.git")}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := in(t, dir, append(demo, "--push")...)
+	c := head(t, dir)
+	if code != 1 || !strings.Contains(errOut, "committed "+c.Hash.String()[:7]+", not pushed: push master to origin") || !strings.Contains(errOut, "run the command again with --push") || out != "" {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, ok := fileAt(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
+		t.Error("the commit is kept when only the push fails")
+	}
+}
