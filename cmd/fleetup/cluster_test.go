@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -10,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fleetup/fleetup/internal/gitrepo"
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 	"github.com/go-git/go-git/v5"
 	gitconfig "github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -28,39 +28,7 @@ func platformRepo(t *testing.T, withFleet bool) string {
 	if withFleet {
 		copyTree(t, "../../fleet", filepath.Join(dir, "fleet"))
 	}
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := repo.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User.Name, cfg.User.Email = "Fleet Tester", "tester@example.com"
-	if err := repo.SetConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			paths = append(paths, filepath.ToSlash(rel))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := gitrepo.OpenWriter(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Commit(context.Background(), "seed", paths); err != nil {
-		t.Fatal(err)
-	}
+	gitrepotest.Init(t, dir, "Fleet Tester", "tester@example.com")
 	return dir
 }
 
@@ -92,56 +60,13 @@ func copyTree(t *testing.T, from, to string) {
 // head is the repository's HEAD commit.
 func head(t *testing.T, dir string) *object.Commit {
 	t.Helper()
-	repo, err := git.PlainOpen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := repo.Head()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := repo.CommitObject(ref.Hash())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// fileAt reads a file of a commit; ok is false when it has none.
-func fileAt(t *testing.T, c *object.Commit, p string) (string, bool) {
-	t.Helper()
-	f, err := c.File(p)
-	if errors.Is(err, object.ErrFileNotFound) {
-		return "", false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := f.Contents()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, true
+	return gitrepotest.Commit(t, gitrepotest.Open(t, dir), plumbing.HEAD)
 }
 
 // clean fails unless the work tree and index match HEAD.
 func clean(t *testing.T, dir string) {
 	t.Helper()
-	repo, err := git.PlainOpen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := wt.Status()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.IsClean() {
-		t.Errorf("the work tree is not clean:\n%s", st)
-	}
+	gitrepotest.Clean(t, gitrepotest.Open(t, dir))
 }
 
 // in runs fleetup with the repository's config.yaml.
@@ -169,7 +94,7 @@ func TestClusterCreateCommits(t *testing.T) {
 	if !strings.Contains(out, "wrote fleet/clusters/prod-acme-muc.yaml") || !strings.Contains(out, "committed "+c.Hash.String()[:7]+" "+subject) {
 		t.Errorf("output:\n%s", out)
 	}
-	file, ok := fileAt(t, c, "fleet/clusters/prod-acme-muc.yaml")
+	file, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-muc.yaml")
 	want := "name: prod-acme-muc\nprofile: standard\nenvironment: prod\ncustomer: acme\nsite: fra\nprovider: eks\nwave: 3\n" +
 		"overrides:\n  nodePools:\n    workers:\n      replicas: 4\n  tags:\n    team: payments\n    tier: \"1\"\n"
 	if !ok || !strings.HasPrefix(file, "# Cluster prod-acme-muc, made from profile standard.") || !strings.HasSuffix(file, want) {
@@ -319,7 +244,7 @@ func TestClusterCreateAndDeletePush(t *testing.T) {
 	}
 	if c := remoteHead(); c.Hash != head(t, dir).Hash {
 		t.Errorf("remote at %s, local at %s", c.Hash, head(t, dir).Hash)
-	} else if _, ok := fileAt(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
+	} else if _, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
 		t.Error("the remote's commit lacks the cluster file")
 	}
 
@@ -339,10 +264,10 @@ func TestClusterCreateAndDeletePush(t *testing.T) {
 	if c.Message != "fleet: delete cluster prod-acme-muc\n" || c.Hash != head(t, dir).Hash {
 		t.Errorf("remote head %q", c.Message)
 	}
-	if _, ok := fileAt(t, c, "fleet/clusters/prod-acme-muc.yaml"); ok {
+	if _, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-muc.yaml"); ok {
 		t.Error("the cluster file is still in the remote's tree")
 	}
-	if _, ok := fileAt(t, c, "fleet/clusters/prod-acme-fra.yaml"); !ok {
+	if _, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-fra.yaml"); !ok {
 		t.Error("another cluster went with it")
 	}
 	clean(t, dir)
@@ -404,7 +329,7 @@ func TestClusterCreateCustomLayers(t *testing.T) {
 		"inventory/team/payments.yaml": "tags: {team: payments}\n",
 		"inventory/output/lab.yaml":    "provider: {flavour: in-memory}\n",
 	} {
-		copyData(t, filepath.Join(fleetDir, p), data)
+		gitrepotest.Write(t, fleetDir, p, data)
 	}
 	code, out, _ := in(t, dir, "cluster", "create", "--help")
 	if code != 0 || !strings.Contains(out, "--team string") || !strings.Contains(out, "--output string       output format") {
@@ -421,16 +346,6 @@ func TestClusterCreateCustomLayers(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(fleetDir, "clusters", "pay-1.yaml"))
 	if err != nil || !strings.HasSuffix(string(data), "name: pay-1\nprofile: small\nteam: payments\noutput: lab\n") {
 		t.Errorf("cluster file: %s %v", data, err)
-	}
-}
-
-func copyData(t *testing.T, file, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -488,7 +403,7 @@ func TestClusterCreatePushFails(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "committed "+c.Hash.String()[:7]+", not pushed: push master to origin") || !strings.Contains(errOut, "run the command again with --push") || out != "" {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
-	if _, ok := fileAt(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
+	if _, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
 		t.Error("the commit is kept when only the push fails")
 	}
 }

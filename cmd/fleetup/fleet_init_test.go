@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 )
 
 var initFiles = []string{
@@ -35,7 +37,7 @@ func TestFleetInit(t *testing.T) {
 			t.Errorf("output lacks %s:\n%s", f, out)
 		}
 		data, err := os.ReadFile(filepath.Join(dir, f))
-		if committed, ok := fileAt(t, c, f); err != nil || !ok || committed != string(data) {
+		if committed, ok := gitrepotest.File(t, c, f); err != nil || !ok || committed != string(data) {
 			t.Errorf("%s is not committed as written (%v)", f, err)
 		}
 	}

@@ -36,14 +36,11 @@ type ClusterGet struct {
 // ClusterView is one cluster as list and get show it: what the fleet's
 // files say, and what the hub says when it was reached.
 type ClusterView struct {
-	Name    string            `json:"name"`
-	File    string            `json:"file"`
-	Profile string            `json:"profile"`
-	Layers  map[string]string `json:"layers"`
-	Wave    *int              `json:"wave,omitempty"`
-	Flavour string            `json:"flavour"`
-	Version string            `json:"version,omitempty"`
-	Region  string            `json:"region,omitempty"`
+	// The cluster file's name, file, profile, layers and wave.
+	fleet.ClusterSummary
+	Flavour string `json:"flavour"`
+	Version string `json:"version,omitempty"`
+	Region  string `json:"region,omitempty"`
 	// Bundle are the addons switched on, sorted.
 	Bundle []string     `json:"bundle"`
 	Live   *ClusterLive `json:"live,omitempty"`
@@ -71,7 +68,7 @@ func viewOf(c *fleet.Cluster) ClusterView {
 		s, _ := leaf(path...).(string)
 		return s
 	}
-	out := ClusterView{Name: c.Name, File: c.File, Profile: c.Profile, Layers: c.Layers, Wave: c.Wave,
+	out := ClusterView{ClusterSummary: fleet.ClusterSummary{Name: c.Name, File: c.File, Profile: c.Profile, Layers: c.Layers, Wave: c.Wave},
 		Flavour: str("provider", "flavour"), Version: str("kubernetesVersion"), Region: str("provider", "region"), Bundle: []string{}}
 	if addons := v.Get("addons"); addons != nil && addons.IsMap() {
 		for _, a := range decode.SortedKeys(addons.Map) {

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // isolate keeps the user's and the machine's Git config and GIT_*
@@ -30,82 +30,27 @@ func isolate(t *testing.T) {
 func seed(t *testing.T, files map[string]string) (string, *git.Repository) {
 	t.Helper()
 	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
 	for p, data := range files {
-		write(t, dir, p, data)
-		paths = append(paths, p)
+		gitrepotest.Write(t, dir, p, data)
 	}
-	w, err := OpenWriter(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Commit(context.Background(), "seed", paths); err != nil {
-		t.Fatal(err)
-	}
-	return dir, repo
-}
-
-func write(t *testing.T, dir, p, data string) {
-	t.Helper()
-	file := filepath.Join(dir, filepath.FromSlash(p))
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func setUser(t *testing.T, repo *git.Repository, name, email string) {
-	t.Helper()
-	cfg, err := repo.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User.Name, cfg.User.Email = name, email
-	if err := repo.SetConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
+	return dir, gitrepotest.Init(t, dir, "", "")
 }
 
 // headFile reads a file of the commit at ref.
 func headFile(t *testing.T, repo *git.Repository, ref plumbing.ReferenceName, p string) (string, bool) {
 	t.Helper()
-	r, err := repo.Reference(ref, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := repo.CommitObject(r.Hash())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.File(p)
-	if errors.Is(err, object.ErrFileNotFound) {
-		return "", false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := f.Contents()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, true
+	return gitrepotest.File(t, gitrepotest.Commit(t, repo, ref), p)
 }
 
 func TestCommitWritesAndRemovals(t *testing.T) {
 	isolate(t)
 	dir, repo := seed(t, map[string]string{"fleet/clusters/a.yaml": "name: a\n", "README.md": "hi\n"})
-	setUser(t, repo, "Ada Lovelace", "ada@example.com")
-	write(t, dir, "fleet/clusters/b.yaml", "name: b\n")
+	gitrepotest.SetUser(t, repo, "Ada Lovelace", "ada@example.com")
+	gitrepotest.Write(t, dir, "fleet/clusters/b.yaml", "name: b\n")
 	if err := os.Remove(filepath.Join(dir, "fleet/clusters/a.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	write(t, dir, "README.md", "changed, not ours\n")
+	gitrepotest.Write(t, dir, "README.md", "changed, not ours\n")
 	w, err := OpenWriter(filepath.Join(dir, "fleet", "clusters"))
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +98,7 @@ func TestCommitAuthor(t *testing.T) {
 	}
 	commitX := func(data string) Commit {
 		t.Helper()
-		write(t, dir, "x", data)
+		gitrepotest.Write(t, dir, "x", data)
 		c, err := w.Commit(context.Background(), "x "+data, []string{"x"})
 		if err != nil || c.Hash == "" {
 			t.Fatalf("commit: %+v %v", c, err)
@@ -164,11 +109,11 @@ func TestCommitAuthor(t *testing.T) {
 		t.Errorf("no config: %+v", c.Author)
 	}
 	home := os.Getenv("HOME")
-	write(t, home, ".gitconfig", "[user]\n\tname = Global User\n\temail = global@example.com\n")
+	gitrepotest.Write(t, home, ".gitconfig", "[user]\n\tname = Global User\n\temail = global@example.com\n")
 	if c := commitX("3"); c.DefaultAuthor || c.Author.Name != "Global User" {
 		t.Errorf("global config: %+v", c.Author)
 	}
-	setUser(t, repo, "Local User", "local@example.com")
+	gitrepotest.SetUser(t, repo, "Local User", "local@example.com")
 	if c := commitX("4"); c.Author.Email != "local@example.com" || c.Committer.Email != "local@example.com" {
 		t.Errorf("repository config: %+v %+v", c.Author, c.Committer)
 	}
@@ -190,8 +135,8 @@ func TestCheckStaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, dir, "a", "2\n")
-	write(t, dir, "new", "1\n")
+	gitrepotest.Write(t, dir, "a", "2\n")
+	gitrepotest.Write(t, dir, "new", "1\n")
 	for _, p := range []string{"a", "new"} {
 		if _, err := wt.Add(p); err != nil {
 			t.Fatal(err)
@@ -200,7 +145,7 @@ func TestCheckStaged(t *testing.T) {
 	if _, err := wt.Remove("c"); err != nil {
 		t.Fatal(err)
 	}
-	write(t, dir, "b", "unstaged\n") // modified, not staged: not committed, no problem
+	gitrepotest.Write(t, dir, "b", "unstaged\n") // modified, not staged: not committed, no problem
 	var se *StagedError
 	err = w.CheckStaged([]string{"new"})
 	if !errors.As(err, &se) || strings.Join(se.Paths, ",") != "a,c" {
@@ -282,7 +227,7 @@ func TestPushLocal(t *testing.T) {
 			if err != nil || p.UpToDate || p.Remote != "upstream" || p.Ref != "refs/heads/main" {
 				t.Fatalf("first push: %+v %v", p, err)
 			}
-			write(t, dir, "dir/b", "b\n")
+			gitrepotest.Write(t, dir, "dir/b", "b\n")
 			c, err := w.Commit(ctx, "add b", []string{"dir/b"})
 			if err != nil {
 				t.Fatal(err)
@@ -328,10 +273,10 @@ func TestPushRefusesNonFastForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ow.pushLocal(ctx, bareDir, mustHead(t, other), "refs/heads/main"); !errors.Is(err, ErrNonFastForward) {
+	if _, err := ow.pushLocal(ctx, bareDir, gitrepotest.Commit(t, gitrepotest.Open(t, other), plumbing.HEAD).Hash, "refs/heads/main"); !errors.Is(err, ErrNonFastForward) {
 		t.Fatalf("unrelated history: %v", err)
 	}
-	write(t, dir, "a", "2\n")
+	gitrepotest.Write(t, dir, "a", "2\n")
 	c, err := w.Commit(ctx, "a=2", []string{"a"})
 	if err != nil {
 		t.Fatal(err)
@@ -389,17 +334,4 @@ func TestStripCredentials(t *testing.T) {
 	if strings.Contains(got, "s3cret") || strings.Contains(got, "user:") || !strings.Contains(got, "https://git.example.com/org/repo.git") {
 		t.Errorf("StripCredentials: %s", got)
 	}
-}
-
-func mustHead(t *testing.T, dir string) plumbing.Hash {
-	t.Helper()
-	repo, err := git.PlainOpen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := repo.Head()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.Hash()
 }

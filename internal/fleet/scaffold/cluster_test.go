@@ -119,10 +119,7 @@ func TestEncodeQuotesAsHelmReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
-	v := f.Cluster("quoted").Effective
-	for path, want := range map[string]string{"kubernetesVersion": "1.30", "tags.yes": "on", "tags.owner": "y", "tags.flag": "true", "tags.number": "0042", "tags.octal": "0o17"} {
-		if got := v.Get(strings.Split(path, ".")...); got == nil || got.Leaf != want {
-			t.Errorf("%s: %v, want the string %q\n%s", path, got, want, data)
-		}
-	}
+	wantLeaves(t, f.Cluster("quoted").Effective, map[string]any{
+		"kubernetesVersion": "1.30", "tags.yes": "on", "tags.owner": "y", "tags.flag": "true", "tags.number": "0042", "tags.octal": "0o17",
+	}, data)
 }

@@ -9,23 +9,35 @@ import (
 	"testing"
 
 	"github.com/fleetup/fleetup/internal/catalog"
+	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/fleet"
 )
 
 // repo is the repository root, where the shipped fleet/ and catalog are.
 var repo = os.DirFS("../../..")
 
+// catalogAddons are the addons of the shipped config.yaml's catalog.
 func catalogAddons(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../../../packages/addons/values.yaml")
-	if err != nil {
-		t.Fatal(err)
+	cfg, err := config.Load("../../../config.yaml")
+	if err == nil {
+		var c *catalog.Catalog
+		if c, err = catalog.Load(cfg); err == nil {
+			return c.Names()
+		}
 	}
-	c, err := catalog.Parse("values.yaml", data)
-	if err != nil {
-		t.Fatal(err)
+	t.Fatal(err)
+	return nil
+}
+
+// wantLeaves checks values of v by dotted path.
+func wantLeaves(t *testing.T, v *fleet.Value, want map[string]any, context []byte) {
+	t.Helper()
+	for path, w := range want {
+		if got := v.Get(strings.Split(path, ".")...); got == nil || got.Leaf != w {
+			t.Errorf("%s: %v, want %#v\n%s", path, got, w, context)
+		}
 	}
-	return c.Names()
 }
 
 // initOverlay is an empty repository with init's files under fleet/.
@@ -95,22 +107,10 @@ func TestInitThenCluster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
-	v := f.Cluster("demo").Effective
-	for _, want := range []struct {
-		path []string
-		val  any
-	}{
-		{[]string{"provider", "flavour"}, "in-memory"},
-		{[]string{"nodePools", "workers", "replicas"}, 1.0},
-		{[]string{"nodePools", "workers", "scaling", "maxSize"}, 3.0},
-		{[]string{"tags", "customer"}, "example"},
-		{[]string{"tags", "site"}, "lab"},
-		{[]string{"cluster", "wave"}, 0.0},
-	} {
-		if got := v.Get(want.path...); got == nil || got.Leaf != want.val {
-			t.Errorf("%s: %v, want %v", strings.Join(want.path, "."), got, want.val)
-		}
-	}
+	wantLeaves(t, f.Cluster("demo").Effective, map[string]any{
+		"provider.flavour": "in-memory", "nodePools.workers.replicas": 1.0, "nodePools.workers.scaling.maxSize": 3.0,
+		"tags.customer": "example", "tags.site": "lab", "cluster.wave": 0.0,
+	}, data)
 }
 
 func TestInitFilesComments(t *testing.T) {
