@@ -407,3 +407,22 @@ func TestClusterCreatePushFails(t *testing.T) {
 		t.Error("the commit is kept when only the push fails")
 	}
 }
+
+// TestClusterCreateCommitsWhatNoCommitLeft: a file written with
+// --no-commit is committed by the same command without it.
+func TestClusterCreateCommitsWhatNoCommitLeft(t *testing.T) {
+	dir := platformRepo(t, true)
+	before := head(t, dir)
+	if code, _, errOut := in(t, dir, append(demo, "--no-commit")...); code != 0 || head(t, dir).Hash != before.Hash {
+		t.Fatalf("--no-commit: exit %d %s", code, errOut)
+	}
+	code, out, errOut := in(t, dir, demo...)
+	c := head(t, dir)
+	if code != 0 || c.Hash == before.Hash || !strings.Contains(out, "already written, not yet committed: fleet/clusters/prod-acme-muc.yaml") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, ok := gitrepotest.File(t, c, "fleet/clusters/prod-acme-muc.yaml"); !ok {
+		t.Error("not committed")
+	}
+	clean(t, dir)
+}

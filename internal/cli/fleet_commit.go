@@ -152,6 +152,8 @@ func (res *WriteResult) print(g *Global) error {
 	}
 	switch {
 	case len(res.Written)+len(res.Removed) > 0:
+	case res.Commit != nil: // written before, never committed
+		fmt.Fprintf(&b, "already written, not yet committed: %s\n", strings.Join(res.Unchanged, ", "))
 	case len(res.Unchanged) == 1:
 		fmt.Fprintf(&b, "nothing changed: %s is already as asked\n", res.Unchanged[0])
 	default:
