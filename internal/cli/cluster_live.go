@@ -8,6 +8,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/catalog"
+	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,18 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// Names of the fleet's objects on the hub.
-const (
-	// fleetNamespace holds the workload clusters' Argo CD secrets and
-	// Applications.
-	fleetNamespace = "argocd"
-	// labelCluster names the fleet cluster an Argo CD cluster secret is for.
-	labelCluster = "fleetup.dev/cluster"
-)
-
-// fleetApplication is the Argo CD Application that renders a cluster's
-// Cluster API objects on the hub.
-func fleetApplication(cluster string) string { return "fleet-" + cluster }
+// fleetNamespace holds the workload clusters' Argo CD secrets and
+// Applications.
+const fleetNamespace = "argocd"
 
 // ClusterLive is what the hub's Argo CD knows of one fleet cluster.
 type ClusterLive struct {
@@ -67,7 +59,7 @@ func (l *ClusterLive) Healthy() int {
 // (labelled fleetup.dev/cluster) and the Applications whose destination
 // is that cluster's name or server.
 func ReadLive(ctx context.Context, kc *kube.Client, ns string, bundles map[string][]string) (map[string]*ClusterLive, error) {
-	secrets, err := kc.Typed.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: catalog.LabelSecretType + "=cluster," + labelCluster})
+	secrets, err := kc.Typed.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: catalog.LabelSecretType + "=cluster," + fleet.ClusterLabel})
 	if err != nil {
 		return nil, fmt.Errorf("list the Argo CD cluster secrets in %s: %w", ns, err)
 	}
@@ -90,7 +82,7 @@ func joinLive(ns string, secrets []corev1.Secret, apps []unstructured.Unstructur
 	// keys of the secret are read, never its credentials.
 	names, servers := map[string]string{}, map[string]string{}
 	for _, s := range secrets {
-		cluster := s.Labels[labelCluster]
+		cluster := s.Labels[fleet.ClusterLabel]
 		l := out[cluster]
 		if l == nil || s.Labels[catalog.LabelSecretType] != "cluster" {
 			continue // a cluster no longer in the fleet
@@ -105,7 +97,7 @@ func joinLive(ns string, secrets []corev1.Secret, apps []unstructured.Unstructur
 	}
 	for i := range apps {
 		app := &apps[i]
-		if c, ok := strings.CutPrefix(app.GetName(), fleetApplication("")); ok && out[c] != nil {
+		if c, ok := strings.CutPrefix(app.GetName(), fleet.AppPrefix); ok && out[c] != nil {
 			a := appLive(app, "")
 			out[c].Application = &a
 		}

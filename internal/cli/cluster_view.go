@@ -244,14 +244,14 @@ func writeCluster(w io.Writer, out clustersJSON) error {
 func writeLive(b *strings.Builder, name string, l *ClusterLive) {
 	b.WriteString("hub:\n")
 	if !l.Registered {
-		fmt.Fprintf(b, "  not registered in Argo CD: no cluster secret in %s labelled %s=%s\n", fleetNamespace, labelCluster, name)
+		fmt.Fprintf(b, "  not registered in Argo CD: no cluster secret in %s labelled %s=%s\n", fleetNamespace, fleet.ClusterLabel, name)
 	} else {
 		fmt.Fprintf(b, "  registered in Argo CD: Secret %s, server %s\n", l.Secret, dash(l.Server))
 	}
 	if a := l.Application; a != nil {
 		fmt.Fprintf(b, "  Application %s: %s (sync %s, health %s)\n", a.Name, a.State, dash(a.Sync), dash(a.Health))
 	} else {
-		fmt.Fprintf(b, "  Application %s: missing\n", fleetApplication(name))
+		fmt.Fprintf(b, "  Application %s: missing\n", fleet.AppName(name))
 	}
 	if len(l.Addons) == 0 {
 		return
