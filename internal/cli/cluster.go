@@ -84,7 +84,7 @@ func (cc *ClusterCreate) Run(ctx context.Context) error {
 		changes = append(changes, scaffold.Change{File: file, Data: data})
 		res.Written = append(res.Written, shown)
 	}
-	fw, err := prepareWrite(cc.Global, cc.Git, abs, []string{file}, []string{shown})
+	fw, err := prepareWrite(cc.Global, cc.Git, abs, []string{file})
 	if err != nil {
 		return err
 	}
@@ -299,7 +299,7 @@ func (cd *ClusterDelete) Run(ctx context.Context) error {
 	if !g.Yes && !stdinTerminal(g, cd.IsTerminal) {
 		return Usage(errors.New("no terminal to ask for approval: pass --yes to delete without asking (nothing was removed)"))
 	}
-	fw, err := prepareWrite(g, cd.Git, abs, []string{file}, []string{shown})
+	fw, err := prepareWrite(g, cd.Git, abs, []string{file})
 	if err != nil {
 		return err
 	}

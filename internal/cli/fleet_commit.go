@@ -25,17 +25,17 @@ type fleetWrite struct {
 	g    *Global
 	opts GitOptions
 	w    *gitrepo.Writer // nil with --no-commit
-	// files are the paths on disk the write touches, paths the same in
-	// the repository; shown are the paths as the fleet commands show them.
-	files, paths, shown []string
+	// paths are the files the write touches, as the repository names them.
+	paths []string
 }
 
 // prepareWrite opens the repository that holds dir, found upward, and
 // checks that its index holds no other staged change, which the commit
-// would take along. files are every path the write touches, written,
-// removed or unchanged (an unchanged file not in HEAD yet is committed).
-func prepareWrite(g *Global, opts GitOptions, dir string, files, shown []string) (*fleetWrite, error) {
-	fw := &fleetWrite{g: g, opts: opts, files: files, shown: shown}
+// would take along. files are every file on disk the write touches,
+// written, removed or unchanged (an unchanged file not in HEAD yet is
+// committed).
+func prepareWrite(g *Global, opts GitOptions, dir string, files []string) (*fleetWrite, error) {
+	fw := &fleetWrite{g: g, opts: opts}
 	if opts.NoCommit {
 		if opts.Push {
 			return nil, Usage(errors.New("--push pushes the commit that --no-commit leaves out: pass one of them"))

@@ -37,7 +37,7 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 	res := &WriteResult{Command: "fleet init", Fleet: dir, Written: []string{}, Removed: []string{}, Unchanged: []string{}}
 	overlay := &scaffold.Overlay{Base: os.DirFS(filepath.Dir(abs)), Files: map[string][]byte{}}
 	var changes []scaffold.Change
-	var differ, disk, shown []string
+	var differ, disk []string
 	for _, f := range files {
 		file := filepath.Join(abs, filepath.FromSlash(f.Path))
 		name := path.Join(dir, f.Path)
@@ -55,7 +55,7 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 			differ = append(differ, name)
 			continue // the user's: never committed by init
 		}
-		disk, shown = append(disk, file), append(shown, name)
+		disk = append(disk, file)
 	}
 	g := fi.Global
 	switch {
@@ -68,7 +68,7 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 			return fmt.Errorf("the fleet would not be valid after init (nothing was written):\n%w", err)
 		}
 	}
-	fw, err := prepareWrite(g, fi.Git, abs, disk, shown)
+	fw, err := prepareWrite(g, fi.Git, abs, disk)
 	if err != nil {
 		return err
 	}
