@@ -154,9 +154,7 @@ func addLayerFlags(root *cobra.Command, args []string) {
 			continue // the loader reports a bad name; a taken one is given with --layer
 		}
 		cmd.Flags().String(l, "", fmt.Sprintf("the cluster's %s: a name in fleet/inventory/%s/", l, l))
-		if err := cmd.Flags().SetAnnotation(l, layerOf, []string{l}); err != nil {
-			panic(err) // the flag was just defined
-		}
+		cmd.Flags().Lookup(l).Annotations = map[string][]string{layerOf: {l}}
 	}
 }
 
