@@ -131,10 +131,12 @@ func gitFlags(f *pflag.FlagSet, o *cli.GitOptions) {
 // the command line is parsed. A fleet.yaml that does not read gets the
 // default layers; the command reports its problems.
 func addLayerFlags(root *cobra.Command, args []string) {
-	cmd, rest, err := root.Find(args)
-	if err == nil && cmd.Name() == "help" {
-		cmd, _, err = root.Find(rest)
+	// cobra adds its help command only when it runs: `help cluster
+	// create` is looked up as `cluster create`.
+	if len(args) > 0 && args[0] == "help" {
+		args = args[1:]
 	}
+	cmd, _, err := root.Find(args)
 	if err != nil || cmd.Annotations[layerFlags] != "true" {
 		return
 	}

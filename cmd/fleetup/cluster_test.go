@@ -331,12 +331,14 @@ func TestClusterCreateCustomLayers(t *testing.T) {
 	} {
 		gitrepotest.Write(t, fleetDir, p, data)
 	}
-	code, out, _ := in(t, dir, "cluster", "create", "--help")
-	if code != 0 || !strings.Contains(out, "--team string") || !strings.Contains(out, "--output string       output format") {
-		t.Errorf("help: the fleet's layers are flags, a layer named like a global flag is not:\n%s", out)
+	for _, help := range [][]string{{"cluster", "create", "--help"}, {"help", "cluster", "create"}} {
+		code, out, _ := in(t, dir, help...)
+		if code != 0 || !strings.Contains(out, "--team string") || !strings.Contains(out, "--output string       output format") {
+			t.Errorf("%v: the fleet's layers are flags, a layer named like a global flag is not:\n%s", help, out)
+		}
 	}
-	code, _, errOut := in(t, dir, "cluster", "create", "pay-1", "--profile", "small")
-	if code != 2 || !strings.Contains(errOut, "missing --team NAME: the cluster's team, one of payments") || !strings.Contains(errOut, "missing --layer output=NAME: the cluster's output, one of lab") {
+	code, out, errOut := in(t, dir, "cluster", "create", "pay-1", "--profile", "small")
+	if code != 2 || out != "" || !strings.Contains(errOut, "missing --team NAME: the cluster's team, one of payments") || !strings.Contains(errOut, "missing --layer output=NAME: the cluster's output, one of lab") {
 		t.Errorf("missing layers: exit %d %s", code, errOut)
 	}
 	code, out, errOut = in(t, dir, "cluster", "create", "pay-1", "--profile", "small", "--team", "payments", "--layer", "output=lab", "--no-commit")
