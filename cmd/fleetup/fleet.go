@@ -39,6 +39,21 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 	}
 	cmd.AddCommand(validate, render)
 	cmd.AddCommand(newFleetDiffCmd(&fl))
+
+	// fleet init: the scaffold, written and committed.
+	in := &cli.FleetInit{}
+	initCmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a new fleet (fleet.yaml, an example profile, one example file per inventory layer) and commit it; never overwrites a file, and changes nothing on a fleet already initialised",
+		Args:  fleetArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in.Fleet = fl
+			return in.Run(cmd.Context())
+		},
+	}
+	initCmd.Long = initCmd.Short + "\n\n" + exitCodesHelp
+	gitFlags(initCmd.Flags(), &in.Git)
+	cmd.AddCommand(initCmd)
 	return cmd
 }
 

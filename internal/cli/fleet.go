@@ -38,17 +38,17 @@ type FleetRender struct {
 // load reads the fleet. Bundles are checked against the catalog of
 // config.yaml when it loads; the fleet itself needs no valid config.
 func (fl *Fleet) load(ctx context.Context) (*fleet.Fleet, string, error) {
-	abs, opts, err := fl.locate()
+	abs, opts, err := fl.locate(true)
 	if err != nil {
-		return nil, fl.Dir, err
+		return nil, "", err
 	}
 	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
 	return f, filepath.Base(abs), err
 }
 
-// locate finds the fleet directory (absolute) and the options to load it
-// with: the catalog's addon names when config.yaml and the catalog load.
-func (fl *Fleet) locate() (string, fleet.Options, error) {
+// locate finds the fleet directory, absolute, which must exist when
+// mustExist is set, and the options to load it with.
+func (fl *Fleet) locate(mustExist bool) (string, fleet.Options, error) {
 	g := fl.Global
 	dir := fl.Dir
 	var opts fleet.Options
@@ -68,7 +68,7 @@ func (fl *Fleet) locate() (string, fleet.Options, error) {
 	if err != nil {
 		return "", opts, fmt.Errorf("fleet: %w", err)
 	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+	if st, err := os.Stat(abs); mustExist && (err != nil || !st.IsDir()) {
 		return "", opts, Usage(fmt.Errorf("no fleet directory at %s: pass --fleet-dir, or see docs/fleet.md for the layout", dir))
 	}
 	switch {

@@ -43,7 +43,7 @@ func (d *FleetDiff) Run(ctx context.Context) error {
 	if len(d.Revisions) > 2 {
 		return Usage(fmt.Errorf("fleet diff takes at most two revisions, BASE and HEAD; got %d", len(d.Revisions)))
 	}
-	abs, opts, err := d.locate()
+	abs, opts, err := d.locate(true)
 	if err != nil {
 		return err
 	}
