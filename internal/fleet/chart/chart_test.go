@@ -208,7 +208,7 @@ func TestClusterSecretLabels(t *testing.T) {
 		"argocd.argoproj.io/secret-type": "cluster", "clusterName": "prod-acme-fra", "environment": "prod",
 		"app.kubernetes.io/managed-by": "fleetup", "fleetup.dev/cluster": "prod-acme-fra", "fleetup.dev/profile": "standard",
 		"fleetup.dev/environment": "prod", "fleetup.dev/customer": "acme", "fleetup.dev/site": "fra", "fleetup.dev/provider": "eks",
-		"fleetup.dev/wave": "1",
+		"fleetup.dev/wave":    "1",
 		"enable_cert_manager": "true", "enable_external_secrets": "true", "enable_envoy_gateway": "true",
 		"enable_external_dns": "false", "enable_aws_load_balancer_controller": "false",
 	}
