@@ -27,13 +27,15 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 	r := &cli.FleetRender{}
 	render := &cobra.Command{
 		Use:   "render [CLUSTER...]",
-		Short: "Print each cluster's effective values (chart < profile < layers < cluster, merged as Helm merges value files) with the file and line that set every value, offline",
+		Short: "Print each cluster's effective values (chart < profile < layers < cluster, merged as Helm merges value files) with the file and line that set every value, and the manifests the fleet's chart renders from them, offline",
 		Args:  fleetArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r.Fleet, r.Clusters = fl, args
 			return r.Run(cmd.Context())
 		},
 	}
+	render.Flags().BoolVar(&r.ValuesOnly, "values-only", false, "print the values and their origins, not the manifests")
+	render.Flags().BoolVar(&r.ManifestsOnly, "manifests-only", false, "print the manifests alone, as one YAML stream (with -o json: no values)")
 	for _, c := range []*cobra.Command{validate, render} {
 		c.Long = c.Short + "\n\n" + exitCodesHelp
 	}

@@ -86,7 +86,7 @@ func TestLoadErrors(t *testing.T) {
 		want  []string
 	}{
 		{"unknown key with a hint", map[string]string{"fleet/profiles/small.yaml": "kubernetesVersion: \"v1.34\"\nnodepools: {}\n"},
-			nil, []string{`fleet/profiles/small.yaml:2:1: nodepools: unknown key "nodepools" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider); did you mean "nodePools"?`}},
+			nil, []string{`fleet/profiles/small.yaml:2:1: nodepools: unknown key "nodepools" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider, registration); did you mean "nodePools"?`}},
 		{"duplicate keys", map[string]string{"fleet/inventory/environment/dev.yaml": "tags:\n  environment: dev\n  environment: prod\ntags: {}\n"},
 			nil, []string{
 				`fleet/inventory/environment/dev.yaml:3:3: tags.environment: duplicate key "environment" (expected each key once)`,
@@ -141,7 +141,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown addon", map[string]string{"fleet/inventory/environment/dev.yaml": "addons:\n  cert-manger: {enabled: false}\n"},
 			[]string{"cert-manager", "external-dns"}, []string{`fleet/inventory/environment/dev.yaml:2:3: addons.cert-manger: "cert-manger" is not an addon of the catalog (expected one of cert-manager, external-dns); did you mean "cert-manager"?`}},
 		{"an overrides key the schema lacks", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\noverrides:\n  cluster: {name: two}\n"},
-			nil, []string{`fleet/clusters/one.yaml:6:3: overrides.cluster: unknown key "cluster" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider)`}},
+			nil, []string{`fleet/clusters/one.yaml:6:3: overrides.cluster: unknown key "cluster" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider, registration)`}},
 		// Only the merged values tell these.
 		{"eks without a region", map[string]string{"fleet/inventory/provider/eks.yaml": "provider:\n  flavour: eks\n  roleARN: \"arn:aws:iam::111122223333:role/argocd\"\n"},
 			nil, []string{`fleet/clusters/one.yaml:1:7: provider.region: cluster "one" has no provider.region (expected the AWS region); set it in the profile, a layer's file or the cluster's overrides`}},
@@ -159,7 +159,7 @@ func TestLoadErrors(t *testing.T) {
 			"fleet/clusters/one.yaml":              "name: one\nprofile: small\nenvironment: dev\nprovider: eks\nwave: x\n",
 		}, nil, []string{
 			`fleet/clusters/one.yaml:5:7: wave: got "x" (str) (expected a whole number from 0 to 1000)`,
-			`fleet/inventory/environment/dev.yaml:1:1: tag: unknown key "tag" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider); did you mean "tags"?`,
+			`fleet/inventory/environment/dev.yaml:1:1: tag: unknown key "tag" (expected one of kubernetesVersion, endpointAccess, nodePools, addons, tags, provider, registration); did you mean "tags"?`,
 			`fleet/profiles/small.yaml:1:20: kubernetesVersion: "v1" is not a Kubernetes version (expected a version such as "v1.34")`}},
 	}
 	for _, c := range cases {

@@ -81,6 +81,7 @@ type Values struct {
 	Addons            map[string]*Addon    `yaml:"addons" doc:"The profile's bundle: catalog addons keyed by name, each switched on or off."`
 	Tags              map[string]string    `yaml:"tags" doc:"AWS tags on the cluster's resources."`
 	Provider          *Provider            `yaml:"provider" doc:"Where and how the cluster runs: the flavour, and for eks the region and roles."`
+	Registration      *Registration        `yaml:"registration" doc:"How the cluster is registered in Argo CD (the chart's defaults fit a management cluster where Argo CD runs in argocd)."`
 }
 
 // EndpointAccess mirrors AWSManagedControlPlane.spec.endpointAccess.
@@ -128,6 +129,22 @@ type Provider struct {
 	RoleARN          string  `yaml:"roleARN" doc:"eks: IAM role Argo CD assumes to reach the cluster (awsAuthConfig.roleARN)."`
 	Identity         string  `yaml:"identity" doc:"eks: AWSClusterRoleIdentity CAPA uses; the controller's own credentials when empty."`
 	KubeconfigSecret string  `yaml:"kubeconfigSecret" doc:"existing: Secret in the management cluster holding the cluster's kubeconfig under key value."`
+}
+
+// Registration is how the chart registers a cluster in Argo CD: External
+// Secrets reads the cluster's kubeconfig Secret through a SecretStore of
+// the Kubernetes provider and templates the Argo CD cluster secret.
+type Registration struct {
+	ArgoCDNamespace string             `yaml:"argocdNamespace" doc:"Namespace Argo CD runs in: the cluster secret, its ExternalSecret and SecretStore, and their ServiceAccount go there. Default argocd."`
+	Store           *RegistrationStore `yaml:"store" doc:"The API server the SecretStore reads the kubeconfig Secret from: the management cluster's own."`
+	RefreshInterval string             `yaml:"refreshInterval" doc:"How often External Secrets reads the kubeconfig again, as Go writes durations (1h0m0s). Default 1h0m0s."`
+}
+
+// RegistrationStore is the SecretStore's Kubernetes server.
+type RegistrationStore struct {
+	Server      string `yaml:"server" doc:"URL of the API server. Default https://kubernetes.default.svc."`
+	CAConfigMap string `yaml:"caConfigMap" doc:"ConfigMap in Argo CD's namespace holding the API server's CA bundle. Default kube-root-ca.crt."`
+	CAKey       string `yaml:"caKey" doc:"Key of the CA bundle in that ConfigMap. Default ca.crt."`
 }
 
 // Origin is where a value was set.

@@ -67,6 +67,9 @@ func validateValues(res *decode.Result, base string, v *Values, known knownAddon
 	if p := v.Provider; p != nil {
 		validateProvider(base+"provider", p, add)
 	}
+	if r := v.Registration; r != nil {
+		validateRegistration(base+"registration", r, add)
+	}
 	return res.Errors[before:]
 }
 

@@ -82,7 +82,7 @@ func TestCatalogApplicationSetsAreHelms(t *testing.T) {
 			if m.pathRouting {
 				files = append(files, pathRoutingFile)
 			}
-			want := helmTemplate(t, bin, dir, "addons", "argocd", files...)
+			want := helmTemplate(t, bin, dir, chartDir, "addons", "argocd", files...)
 
 			// Both must hold exactly the enabled entries of the value
 			// files: a document glued to another or lost on either side
@@ -119,7 +119,7 @@ func TestBootstrapApplicationSetsAreHelms(t *testing.T) {
 			if p.GitOps.Shape != plan.ShapeCNOE {
 				t.Fatalf("plan's gitops.shape = %q, want %q (the fork has %s)", p.GitOps.Shape, plan.ShapeCNOE, bootstrapFile)
 			}
-			want := helmTemplate(t, bin, dir, "addons-appset", "argocd", bootstrapFile)
+			want := helmTemplate(t, bin, dir, chartDir, "addons-appset", "argocd", bootstrapFile)
 			expected := []string{"argoproj.io/v1alpha1/ApplicationSet argocd/addons-appset", "argoproj.io/v1alpha1/ApplicationSet argocd/addons-appset-pr"}
 			if got := names(want); !reflect.DeepEqual(got, expected) {
 				t.Fatalf("helm template of the bootstrap made %v, want %v", got, expected)
@@ -252,10 +252,11 @@ func buildPlan(t *testing.T, dir string) *plan.Plan {
 }
 
 // helmTemplate runs `helm template release chart --namespace ns -f ...`
-// in the fork and returns its objects by name.
-func helmTemplate(t *testing.T, bin, dir, release, namespace string, valueFiles ...string) map[string]map[string]any {
+// in the repository dir (chart and value files relative to it) and
+// returns its objects by name.
+func helmTemplate(t *testing.T, bin, dir, chart, release, namespace string, valueFiles ...string) map[string]map[string]any {
 	t.Helper()
-	args := []string{"template", release, filepath.Join(dir, chartDir), "--namespace", namespace}
+	args := []string{"template", release, filepath.Join(dir, chart), "--namespace", namespace}
 	for _, f := range valueFiles {
 		args = append(args, "-f", filepath.Join(dir, f))
 	}
