@@ -40,7 +40,54 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 		c.Long = c.Short + "\n\n" + exitCodesHelp
 	}
 	cmd.AddCommand(validate, render)
+	cmd.AddCommand(newFleetDiffCmd(&fl))
+
+	// fleet init: the scaffold, written and committed.
+	in := &cli.FleetInit{}
+	initCmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a new fleet (fleet.yaml, an example profile, one example file per inventory layer) and commit it; never overwrites a file, and changes nothing on a fleet already initialised",
+		Args:  fleetArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in.Fleet = fl
+			return in.Run(cmd.Context())
+		},
+	}
+	initCmd.Long = initCmd.Short + "\n\n" + exitCodesHelp
+	gitFlags(initCmd.Flags(), &in.Git)
+	cmd.AddCommand(initCmd)
 	return cmd
+}
+
+// newFleetDiffCmd is `fleet diff [BASE [HEAD]]`.
+func newFleetDiffCmd(fl *cli.Fleet) *cobra.Command {
+	d := &cli.FleetDiff{}
+	diff := &cobra.Command{
+		Use:   "diff [BASE [HEAD]]",
+		Short: "Show the blast radius of a fleet change before it is committed, offline from Git: the clusters that change by wave, every changed value and the file that set it, what Cluster API will do, the addons gained and lost",
+		Long: `Show the blast radius of a fleet change, offline, reading Git with go-git.
+
+  fleet diff              the last commit (HEAD) against the working tree
+  fleet diff BASE         revision BASE against the working tree
+  fleet diff BASE HEAD    revision BASE against revision HEAD
+
+Revisions are what git rev-parse reads: HEAD~1, a branch, a tag, a hash.
+A BASE where the fleet does not exist yet shows every cluster as added.
+Either side invalid: its problems with file:line:column, exit 2.
+
+Exit codes:
+  0  success (with --exit-code: no cluster changes)
+  1  failure (something fleetup tried did not work)
+  2  usage or configuration error, an unknown revision, an invalid fleet
+  3  with --exit-code: at least one cluster is added, removed or changed`,
+		Args: fleetArgs(cobra.MaximumNArgs(2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d.Fleet, d.Revisions = *fl, args
+			return d.Run(cmd.Context())
+		},
+	}
+	diff.Flags().BoolVar(&d.ExitCode, "exit-code", false, "exit 3 when a cluster changes, 0 when none does (as git diff --exit-code)")
+	return diff
 }
 
 // fleetArgs makes a bad argument list a usage error (exit 2); root does

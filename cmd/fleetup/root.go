@@ -22,6 +22,7 @@ const exitCodesHelp = `Exit codes:
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &cli.Global{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	root := newRoot(g)
+	addLayerFlags(root, args)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -77,6 +78,7 @@ manages everything.
 
 	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newTokenCmd(g), newVersionCmd(g))
 	root.AddCommand(newFleetCmd(g))
+	root.AddCommand(newClusterCmd(g), newProfileCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"maps"
+
 	"github.com/fleetup/fleetup/internal/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -47,7 +49,11 @@ func withSwitches(cfg *config.Config, c *Catalog, on func(*Addon) bool) map[stri
 }
 
 func baseLabels(cfg *config.Config) map[string]string {
-	return map[string]string{
+	l := map[string]string{}
+	for k, v := range cfg.ClusterLabels {
+		l[k] = v
+	}
+	maps.Copy(l, map[string]string{
 		LabelSecretType:   "cluster",
 		LabelClusterName:  cfg.ClusterName,
 		LabelEnvironment:  "control-plane",
@@ -56,7 +62,8 @@ func baseLabels(cfg *config.Config) map[string]string {
 		LabelAutoMode:     cfg.AutoMode.String(),
 		LabelManagedBy:    ManagedByValue,
 		LabelHub:          "true",
-	}
+	})
+	return l
 }
 
 // HubAnnotations are the hub cluster secret's annotations the addons'

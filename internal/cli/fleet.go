@@ -52,28 +52,47 @@ func (fl *Fleet) load(ctx context.Context) (*fleet.Fleet, string, error) {
 // loadWithConfig is load, also returning config.yaml when it loads (nil
 // otherwise).
 func (fl *Fleet) loadWithConfig(ctx context.Context) (*fleet.Fleet, string, *config.Config, error) {
+	abs, opts, cfg, err := fl.locateConfig(true)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
+	fl.root = filepath.Dir(abs)
+	return f, filepath.Base(abs), cfg, err
+}
+
+// locate finds the fleet directory, absolute, which must exist when
+// mustExist is set, and the options to load it with.
+func (fl *Fleet) locate(mustExist bool) (string, fleet.Options, error) {
+	abs, opts, _, err := fl.locateConfig(mustExist)
+	return abs, opts, err
+}
+
+// locateConfig is locate, also returning config.yaml when it loads (nil
+// otherwise).
+func (fl *Fleet) locateConfig(mustExist bool) (string, fleet.Options, *config.Config, error) {
 	g := fl.Global
 	dir := fl.Dir
+	var opts fleet.Options
 	cfg, cfgErr := config.Load(g.ConfigFile)
 	cfgMissing := errors.Is(cfgErr, fs.ErrNotExist)
 	if dir == "" {
 		if cfgMissing {
-			return nil, "", nil, Usage(fmt.Errorf("no config file at %s: the fleet is %s/ next to it; pass --config or --fleet-dir", g.ConfigFile, FleetDir))
+			return "", opts, nil, Usage(fmt.Errorf("no config file at %s: the fleet is %s/ next to it; pass --config or --fleet-dir", g.ConfigFile, FleetDir))
 		}
 		abs, err := filepath.Abs(g.ConfigFile)
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("fleet: %w", err)
+			return "", opts, nil, fmt.Errorf("fleet: %w", err)
 		}
 		dir = filepath.Join(filepath.Dir(abs), FleetDir)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("fleet: %w", err)
+		return "", opts, nil, fmt.Errorf("fleet: %w", err)
 	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return nil, dir, nil, Usage(fmt.Errorf("no fleet directory at %s: pass --fleet-dir, or see docs/fleet.md for the layout", dir))
+	if st, err := os.Stat(abs); mustExist && (err != nil || !st.IsDir()) {
+		return "", opts, nil, Usage(fmt.Errorf("no fleet directory at %s: pass --fleet-dir, or see docs/fleet.md for the layout", dir))
 	}
-	var opts fleet.Options
 	switch {
 	case cfgErr == nil:
 		cat, err := catalog.Load(cfg)
@@ -85,12 +104,10 @@ func (fl *Fleet) loadWithConfig(ctx context.Context) (*fleet.Fleet, string, *con
 	case !cfgMissing:
 		fl.note("addon names are not checked: " + g.ConfigFile + " does not load: " + fleetFirstLine(cfgErr))
 	}
-	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
-	fl.root = filepath.Dir(abs)
 	if cfgErr != nil {
 		cfg = nil
 	}
-	return f, filepath.Base(abs), cfg, err
+	return abs, opts, cfg, nil
 }
 
 func (fl *Fleet) note(msg string) { fmt.Fprintln(fl.Global.Stderr, "note: "+fl.Global.Redact(msg)) }

@@ -128,6 +128,9 @@ func TestMalformedConfigs(t *testing.T) {
 		{"missing credential file", cnoeConfig + "secrets:\n  github_apps:\n    - name: argocd-github\n      file: private/nope.yaml\n", []string{"config.yaml:19:13: secrets.github_apps[0].file: file \"private/nope.yaml\" does not exist"}},
 		{"credential without name", cnoeConfig + "secrets:\n  github_token:\n    file: t.yaml\n", []string{"secrets.github_token.name: missing"}},
 		{"bad tag key", cnoeConfig[:len(cnoeConfig)-1] + "\n  aws:owner: me\n", []string{"tags.aws:owner: tag keys may not start with aws:"}},
+		{"cluster label fleetup sets", cnoeConfig + "cluster_labels:\n  enable_argocd: \"false\"\n", []string{"cluster_labels.enable_argocd: enable_argocd is set by fleetup", "config.yaml's addons section switches an addon"}},
+		{"bad cluster label key", cnoeConfig + "cluster_labels:\n  \"a b\": x\n", []string{`cluster_labels.a b: "a b" is not a label key`}},
+		{"bad cluster label value", cnoeConfig + "cluster_labels:\n  team: \"x y\"\n", []string{`cluster_labels.team: "x y" is not a label value`}},
 		{"bad secret prefix", cnoeConfig + "secrets:\n  prefix: \"my prefix!\"\n", []string{"secrets.prefix: \"my prefix!\" is not a valid secret name prefix"}},
 		{"alias bomb", "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\naddons:\n  x:\n    values:\n      e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n", []string{"config.yaml:1:1: a: unknown key"}},
 	}

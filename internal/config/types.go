@@ -10,20 +10,21 @@ import (
 
 // Config is the whole config.yaml.
 type Config struct {
-	Repo         Repo                     `yaml:"repo" json:"repo" required:"true" doc:"The Git repository (your fork) that holds the packages tree Argo CD syncs from."`
-	ClusterName  string                   `yaml:"cluster_name" json:"cluster_name" required:"true" doc:"Name of the management cluster: the EKS cluster name, the kind cluster name, or the name the hub is registered under in Argo CD. A DNS-1123 label."`
-	AutoMode     decode.Bool              `yaml:"auto_mode" json:"auto_mode" doc:"Whether the EKS cluster runs in Auto Mode. Addons selected on auto_mode (aws-load-balancer-controller) follow it. Accepts true/false or the strings \"true\"/\"false\"."`
-	Region       string                   `yaml:"region" json:"region,omitempty" doc:"AWS region of the cluster and of the Secrets Manager secrets, e.g. us-west-2. Required for target eks and for the aws-secretsmanager backend."`
-	Domain       string                   `yaml:"domain" json:"domain,omitempty" doc:"Base DNS domain the platform's services are exposed under."`
-	HostedZoneID string                   `yaml:"route53_hosted_zone_id" json:"route53_hosted_zone_id,omitempty" doc:"Route53 hosted zone ID external-dns writes records into, e.g. Z0123456789ABCDEFGHIJ."`
-	PathRouting  decode.Bool              `yaml:"path_routing" json:"path_routing" doc:"true: services at https://<domain>/<addon>; false: at https://<addon>.<domain>."`
-	Tags         map[string]string        `yaml:"tags" json:"tags,omitempty" doc:"Tags put on every AWS resource fleetup creates."`
-	Target       Target                   `yaml:"target" json:"target" enum:"eks|kind|kubeconfig" default:"eks" doc:"Where the platform is installed: an EKS cluster found by cluster_name and region, a local kind cluster, or the current kubeconfig context."`
-	Secrets      Secrets                  `yaml:"secrets" json:"secrets" doc:"Where the platform's secrets are written for External Secrets to read back."`
-	Addons       map[string]AddonOverride `yaml:"addons" json:"addons,omitempty" doc:"Per-addon overrides of the packages catalog, keyed by addon name."`
-	Timeouts     Timeouts                 `yaml:"timeouts" json:"timeouts" doc:"Upper bounds on waits."`
-	Kind         KindSettings             `yaml:"kind" json:"kind,omitempty" doc:"target kind: the local cluster fleetup creates."`
-	Strategy     Strategy                 `yaml:"strategy" json:"strategy" enum:"gated|parallel" default:"gated" doc:"gated: start an addon only once its dependencies are healthy; parallel: create all at once and wait."`
+	Repo          Repo                     `yaml:"repo" json:"repo" required:"true" doc:"The Git repository (your fork) that holds the packages tree Argo CD syncs from."`
+	ClusterName   string                   `yaml:"cluster_name" json:"cluster_name" required:"true" doc:"Name of the management cluster: the EKS cluster name, the kind cluster name, or the name the hub is registered under in Argo CD. A DNS-1123 label."`
+	AutoMode      decode.Bool              `yaml:"auto_mode" json:"auto_mode" doc:"Whether the EKS cluster runs in Auto Mode. Addons selected on auto_mode (aws-load-balancer-controller) follow it. Accepts true/false or the strings \"true\"/\"false\"."`
+	Region        string                   `yaml:"region" json:"region,omitempty" doc:"AWS region of the cluster and of the Secrets Manager secrets, e.g. us-west-2. Required for target eks and for the aws-secretsmanager backend."`
+	Domain        string                   `yaml:"domain" json:"domain,omitempty" doc:"Base DNS domain the platform's services are exposed under."`
+	HostedZoneID  string                   `yaml:"route53_hosted_zone_id" json:"route53_hosted_zone_id,omitempty" doc:"Route53 hosted zone ID external-dns writes records into, e.g. Z0123456789ABCDEFGHIJ."`
+	PathRouting   decode.Bool              `yaml:"path_routing" json:"path_routing" doc:"true: services at https://<domain>/<addon>; false: at https://<addon>.<domain>."`
+	Tags          map[string]string        `yaml:"tags" json:"tags,omitempty" doc:"Tags put on every AWS resource fleetup creates."`
+	ClusterLabels map[string]string        `yaml:"cluster_labels" json:"cluster_labels,omitempty" doc:"Extra labels on the hub's Argo CD cluster secret, for the catalog's selectors (globalSelectors, an addon's selector) to match, as gitops-bridge users label clusters."`
+	Target        Target                   `yaml:"target" json:"target" enum:"eks|kind|kubeconfig" default:"eks" doc:"Where the platform is installed: an EKS cluster found by cluster_name and region, a local kind cluster, or the current kubeconfig context."`
+	Secrets       Secrets                  `yaml:"secrets" json:"secrets" doc:"Where the platform's secrets are written for External Secrets to read back."`
+	Addons        map[string]AddonOverride `yaml:"addons" json:"addons,omitempty" doc:"Per-addon overrides of the packages catalog, keyed by addon name."`
+	Timeouts      Timeouts                 `yaml:"timeouts" json:"timeouts" doc:"Upper bounds on waits."`
+	Kind          KindSettings             `yaml:"kind" json:"kind,omitempty" doc:"target kind: the local cluster fleetup creates."`
+	Strategy      Strategy                 `yaml:"strategy" json:"strategy" enum:"gated|parallel" default:"gated" doc:"gated: start an addon only once its dependencies are healthy; parallel: create all at once and wait."`
 
 	// Dir is the directory config.yaml was read from; relative paths in it
 	// (credential files, the packages tree) are resolved against it.

@@ -101,7 +101,36 @@ func validate(c *Config, res *decode.Result) {
 			add("tags."+k, "tag value too long", "at most 256 characters", "")
 		}
 	}
+	validateClusterLabels(c, add)
 	validateSecrets(c, add)
+}
+
+// validateClusterLabels: label syntax, and none of the labels fleetup
+// and Argo CD set themselves, which an extra label would silently change.
+func validateClusterLabels(c *Config, add func(string, string, string, string)) {
+	for _, k := range decode.SortedKeys(c.ClusterLabels) {
+		p := "cluster_labels." + k
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			add(p, fmt.Sprintf("%q is not a label key: %s", k, strings.Join(errs, "; ")), "a Kubernetes label key such as team or example.com/tier", "")
+			continue
+		}
+		if errs := validation.IsValidLabelValue(c.ClusterLabels[k]); len(errs) > 0 {
+			add(p, fmt.Sprintf("%q is not a label value: %s", c.ClusterLabels[k], strings.Join(errs, "; ")), "at most 63 letters, digits, '-', '_' or '.'", "")
+			continue
+		}
+		if reservedClusterLabel(k) {
+			add(p, fmt.Sprintf("%s is set by fleetup", k), "a label of your own", "the enable_<addon> switches are set by install; config.yaml's addons section switches an addon")
+		}
+	}
+}
+
+// reservedClusterLabel: what fleetup puts on the hub's cluster secret.
+func reservedClusterLabel(k string) bool {
+	switch k {
+	case "argocd.argoproj.io/secret-type", "clusterName", "environment", "clusterClass", "path_routing", "auto_mode", "app.kubernetes.io/managed-by", "fleetup.dev/hub", "fleetup.dev/managed":
+		return true
+	}
+	return strings.HasPrefix(k, "enable_")
 }
 
 func validateRepo(c *Config, add func(string, string, string, string), placeholder func(string, string) bool) {

@@ -14,6 +14,13 @@ import (
 // tenth cluster overrides a value.
 func writeSyntheticFleet(tb testing.TB, dir string, n int) {
 	tb.Helper()
+	writeSyntheticFleetProfiles(tb, dir, n, 5)
+}
+
+// writeSyntheticFleetProfiles is writeSyntheticFleet with another number
+// of profiles; cluster i uses profile p<i%profiles>.
+func writeSyntheticFleetProfiles(tb testing.TB, dir string, n, profiles int) {
+	tb.Helper()
 	put := func(rel, data string) {
 		p := filepath.Join(dir, "fleet", rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -24,7 +31,7 @@ func writeSyntheticFleet(tb testing.TB, dir string, n int) {
 		}
 	}
 	put("fleet.yaml", "layers: [environment, customer, site, provider]\n")
-	for p := range 5 {
+	for p := range profiles {
 		put(fmt.Sprintf("profiles/p%d.yaml", p), fmt.Sprintf(`kubernetesVersion: "v1.3%d"
 endpointAccess: {public: true, private: true}
 nodePools:
@@ -57,7 +64,7 @@ tags: {managed-by: fleetup, profile: p%d}
 			provider = "in-memory"
 		}
 		data := fmt.Sprintf("name: cl-%05d\nprofile: p%d\nenvironment: %s\ncustomer: c%03d\nsite: s%02d\nprovider: %s\nwave: %d\n",
-			i, i%5, []string{"dev", "staging", "prod"}[i%3], i%100, i%20, provider, i%5)
+			i, i%profiles, []string{"dev", "staging", "prod"}[i%3], i%100, i%20, provider, i%5)
 		if i%10 == 1 {
 			data += "overrides:\n  nodePools:\n    workers:\n      scaling: {maxSize: 12}\n"
 		}
@@ -73,6 +80,7 @@ func BenchmarkLoad10000Clusters(b *testing.B) {
 	fsys := os.DirFS(dir)
 	ctx := context.Background()
 	var live uint64
+	cpu := cpuTime(b)
 	for b.Loop() {
 		f, err := Load(ctx, fsys, "fleet", Options{})
 		if err != nil {
@@ -88,6 +96,7 @@ func BenchmarkLoad10000Clusters(b *testing.B) {
 		runtime.KeepAlive(f)
 	}
 	b.ReportMetric(float64(live)/(1<<20), "MiB-live")
+	b.ReportMetric((cpuTime(b)-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkMerge: one cluster's seven levels merged, the chart included.

@@ -18,6 +18,9 @@ type Options struct {
 	// Addons are the catalog's addon names: a bundle naming another addon
 	// is an error. nil: not checked.
 	Addons []string
+	// Cache, when set, is shared with other loads of the same fleet (a
+	// diff's two sides): unchanged files are not parsed again.
+	Cache *LoadCache
 }
 
 // fleetLoader is one Load: what has been read so far and every problem found.
@@ -99,7 +102,7 @@ func (l *fleetLoader) chart() error {
 	if err != nil || data == nil {
 		return err
 	}
-	_, tree, errs := readValues(file, "chart", data, true)
+	tree, errs := l.opts.Cache.readChart(file, data)
 	l.add(file, errs)
 	if tree != nil {
 		l.f.Chart = &ValueFile{File: file, Layer: "chart", Tree: tree}
@@ -128,11 +131,10 @@ func (l *fleetLoader) valueFile(e entry, layer string) (*ValueFile, error) {
 	if err := l.ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := readFile(l.fsys, e.file)
+	vf, errs, err := l.opts.Cache.valueFile(l.fsys, e.file, layer, e.name, l.known())
 	if err != nil {
 		return nil, err
 	}
-	vf, errs := parseValueFile(e.file, layer, e.name, data, l.known())
 	l.add(e.file, errs)
 	return vf, nil
 }
@@ -236,11 +238,10 @@ func (l *fleetLoader) clusters() error {
 
 // cluster reads one cluster file, resolves its references and merges it.
 func (l *fleetLoader) cluster(e entry) (*Cluster, decode.Errors, error) {
-	data, err := readFile(l.fsys, e.file)
+	c, errs, err := l.opts.Cache.cluster(l.fsys, e.file, e.name, l.f.Settings.Layers, l.known())
 	if err != nil {
 		return nil, nil, err
 	}
-	c, errs := parseCluster(e.file, e.name, data, l.f.Settings.Layers, l.known())
 	if c == nil {
 		return nil, errs, nil
 	}
@@ -248,7 +249,7 @@ func (l *fleetLoader) cluster(e entry) (*Cluster, decode.Errors, error) {
 	if len(errs) > 0 {
 		return c, errs, nil
 	}
-	return c, l.merge(c), nil
+	return c, l.opts.Cache.merge(l, c), nil
 }
 
 // parallel runs fn for 0..n-1 on every CPU.

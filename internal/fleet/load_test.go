@@ -118,7 +118,7 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{
 				`fleet/fleet.yaml:1:23: layers[1]: "Provider" is not a layer name (expected a DNS-1123 label (it is a directory and a key of cluster files)); did you mean "provider"?`,
 				`fleet/fleet.yaml:1:33: layers[2]: layer "environment" is listed twice (expected each layer once)`,
-				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, overrides, cluster, chart)`,
+				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, overrides, cluster, chart, path)`,
 				`fleet/fleet.yaml:2:8: chart: "../x" is not a path inside the repository (expected a relative path such as "packages/fleet-cluster")`}},
 		{"unknown key in fleet.yaml", map[string]string{"fleet/fleet.yaml": "layer: [environment]\n"},
 			nil, []string{`fleet/fleet.yaml:1:1: layer: unknown key "layer" (expected one of layers, chart); did you mean "layers"?`}},

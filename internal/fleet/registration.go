@@ -3,8 +3,10 @@ package fleet
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/decode"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -24,6 +26,17 @@ func validateRegistration(path string, r *Registration, add func(path, msg, expe
 			add(path+".refreshInterval", fmt.Sprintf("%q is not written as Go writes durations", s), "a duration such as 1h0m0s", fmt.Sprintf("write %s", d))
 		}
 	}
+	for _, k := range decode.SortedKeys(r.Labels) {
+		lp := path + ".labels." + k
+		switch {
+		case len(validation.IsQualifiedName(k)) > 0:
+			add(lp, fmt.Sprintf("%q is not a label key", k), "a Kubernetes label key such as team or example.com/tier", "")
+		case len(validation.IsValidLabelValue(r.Labels[k])) > 0:
+			add(lp, fmt.Sprintf("%q is not a label value", r.Labels[k]), "at most 63 letters, digits, '-', '_' or '.'", "")
+		case fleetupLabel(k):
+			add(lp, fmt.Sprintf("%s is set by the chart", k), "a label of your own", "the profile's addons switch enable_<addon>; the cluster file names the profile and layers")
+		}
+	}
 	st := r.Store
 	if st == nil {
 		return
@@ -39,4 +52,13 @@ func validateRegistration(path string, r *Registration, add func(path, msg, expe
 	if s := st.CAKey; s != "" && len(validation.IsConfigMapKey(s)) > 0 {
 		add(path+".store.caKey", fmt.Sprintf("%q is not a ConfigMap key", s), "letters, digits, '-', '_' or '.'", "")
 	}
+}
+
+// fleetupLabel: what the chart puts on the cluster secret itself.
+func fleetupLabel(k string) bool {
+	switch k {
+	case "argocd.argoproj.io/secret-type", "clusterName", "environment", "app.kubernetes.io/managed-by":
+		return true
+	}
+	return strings.HasPrefix(k, "enable_") || strings.HasPrefix(k, "fleetup.dev/")
 }

@@ -33,6 +33,10 @@ func TestRegistrationValues(t *testing.T) {
     caConfigMap: "-ca"
     caKey: "ca/crt"
   refreshInterval: 1h
+  labels:
+    "bad key!": x
+    team: "not ok"
+    enable_top: "true"
 `)
 	fsys["fleet/clusters/one.yaml"] = file("name: one\nprofile: small\nenvironment: dev\nprovider: eks\noverrides:\n  registration:\n    refreshInterval: soon\n")
 	_, errs = load(t, fsys, Options{})
@@ -47,6 +51,9 @@ func TestRegistrationValues(t *testing.T) {
 		`fleet/inventory/environment/dev.yaml:5:18: registration.store.caConfigMap: "-ca" is not a ConfigMap name (expected a DNS-1123 subdomain)`,
 		`fleet/inventory/environment/dev.yaml:6:12: registration.store.caKey: "ca/crt" is not a ConfigMap key (expected letters, digits, '-', '_' or '.')`,
 		`fleet/inventory/environment/dev.yaml:7:20: registration.refreshInterval: "1h" is not written as Go writes durations (expected a duration such as 1h0m0s); write 1h0m0s`,
+		`fleet/inventory/environment/dev.yaml:9:17: registration.labels.bad key!: "bad key!" is not a label key (expected a Kubernetes label key such as team or example.com/tier)`,
+		`fleet/inventory/environment/dev.yaml:10:11: registration.labels.team: "not ok" is not a label value (expected at most 63 letters, digits, '-', '_' or '.')`,
+		`fleet/inventory/environment/dev.yaml:11:17: registration.labels.enable_top: enable_top is set by the chart (expected a label of your own); the profile's addons switch enable_<addon>; the cluster file names the profile and layers`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -13,8 +13,10 @@ import (
 // SettingsFile is fleet.yaml, inside the fleet directory.
 const SettingsFile = "fleet.yaml"
 
-// reserved are the keys of a cluster file: a layer may not take them.
-var reserved = []string{"name", "profile", "wave", "overrides", "cluster", "chart"}
+// reserved are the keys of a cluster file, and path, the parameter Argo
+// CD's Git files generator adds beside a cluster file's keys: a layer may
+// not take them.
+var reserved = []string{"name", "profile", "wave", "overrides", "cluster", "chart", "path"}
 
 // parseSettings reads fleet.yaml; data nil means the file is absent.
 // layersOK is false when the layers could not be read: checks that need
@@ -65,7 +67,11 @@ func validateSettings(res *decode.Result, s Settings) {
 		case len(validation.IsDNS1123Label(l)) > 0:
 			add(p, fmt.Sprintf("%q is not a layer name", l), "a DNS-1123 label (it is a directory and a key of cluster files)", lowerHint(l))
 		case slices.Contains(reserved, l):
-			add(p, fmt.Sprintf("%q is a key of cluster files", l), "a layer name other than "+strings.Join(reserved, ", "), "")
+			what := "a key of cluster files"
+			if l == "path" {
+				what = "the parameter Argo CD's Git files generator adds to a cluster file's keys"
+			}
+			add(p, fmt.Sprintf("%q is %s", l, what), "a layer name other than "+strings.Join(reserved, ", "), "")
 		case seen[l]:
 			add(p, fmt.Sprintf("layer %q is listed twice", l), "each layer once", "")
 		}

@@ -138,6 +138,7 @@ type Registration struct {
 	ArgoCDNamespace string             `yaml:"argocdNamespace" doc:"Namespace Argo CD runs in: the cluster secret, its ExternalSecret and SecretStore, and their ServiceAccount go there. Default argocd."`
 	Store           *RegistrationStore `yaml:"store" doc:"The API server the SecretStore reads the kubeconfig Secret from: the management cluster's own."`
 	RefreshInterval string             `yaml:"refreshInterval" doc:"How often External Secrets reads the kubeconfig again, as Go writes durations (1h0m0s). Default 1h0m0s."`
+	Labels          map[string]string  `yaml:"labels" doc:"Extra labels on the cluster's Argo CD cluster secret, for the catalog's selectors (globalSelectors, an addon's selector); fleetup's own labels cannot be changed."`
 }
 
 // RegistrationStore is the SecretStore's Kubernetes server.

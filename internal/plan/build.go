@@ -109,6 +109,9 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 	if p.GitOps, err = gitOpsOf(cfg, cat, argo.TargetNamespace(), files); err != nil {
 		return nil, err
 	}
+	if p.Fleet, err = fleetOf(cfg, cat, argo.TargetNamespace()); err != nil {
+		return nil, err
+	}
 	p.Gating = gatingOf(cat, sets)
 	if len(p.Gating.Switched) == 0 {
 		// Nothing is held back by switches: what would drop them is moot.

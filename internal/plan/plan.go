@@ -36,8 +36,10 @@ type Plan struct {
 	// them from Git (see GitOps).
 	ApplicationSets []helm.Manifest `json:"applicationSets"`
 	GitOps          GitOps          `json:"gitops"`
-	Graph           Graph           `json:"graph"`
-	Gating          Gating          `json:"gating"`
+	// Fleet is the fleet's wiring; nil without fleet/.
+	Fleet  *Fleet `json:"fleet,omitempty"`
+	Graph  Graph  `json:"graph"`
+	Gating Gating `json:"gating"`
 
 	// Inputs kept for install; not part of the printed plan.
 	Config  *config.Config   `json:"-"`

@@ -106,6 +106,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 		pf("  applies:     %s\n", describe(m))
 	}
 	pf("  waits on:    Application %s Synced and Healthy\n", p.GitOps.Application)
+	if f := p.Fleet; f != nil {
+		pf("\nFleet handed to Argo CD: it renders each workload cluster from Git\n")
+		pf("  from:        %s\n", f.Source(p.Config))
+		for _, m := range f.Objects {
+			pf("  applies:     %s\n", describe(m))
+		}
+		pf("  clusters:    %s (`fleetup fleet render` shows each one)\n", orNoneList(f.Clusters))
+	}
 	pf("\nApplicationSets (rendered here from packages/%s for review; Argo CD applies them from Git)\n", AppSetChartDir)
 	for _, m := range p.ApplicationSets {
 		pf("  %s\n", describe(m))
@@ -206,6 +214,13 @@ func (p *Plan) WriteFiles(dir string) ([]string, error) {
 	for _, m := range p.GitOps.Objects {
 		if err := write(filepath.Join("gitops", fileName(m)), m.Object); err != nil {
 			return nil, err
+		}
+	}
+	if p.Fleet != nil {
+		for _, m := range p.Fleet.Objects {
+			if err := write(filepath.Join("fleet", fileName(m)), m.Object); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, m := range p.ApplicationSets {

@@ -114,6 +114,11 @@ func TestCommitReachesClusterWithoutFleetup(t *testing.T) {
 		t.Fatalf("the ApplicationSet of the removed addon: %v\nits metadata: %v\nthe catalog's status: %v", err, meta, catStatus)
 	}
 	waitApplication(t, ctx, argocd.ApplicationName("extra", p.Cluster), "the Application of the removed addon to go", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+	// preserveResourcesOnDeletion false (the shipped default): its
+	// resources go with it.
+	if err := env.Client.WaitGone(ctx, actions.Ref("apps/v1", "Deployment", p.NS+"-extra", "extra")); err != nil {
+		t.Errorf("the removed addon's Deployment: %v", err)
+	}
 
 	if _, err := p.uninstall(timeout(t, 6*time.Minute), t, nil); err != nil {
 		t.Fatalf("uninstall: %v", err)

@@ -85,7 +85,8 @@ func runThroughOutage(t *testing.T, p *platform, marker string, args ...string) 
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		t.Fatalf("fleetup %s exited %d through a 20 s API server outage", args[0], exit.ExitCode())
+		// The log above may be cut by CI: the end of the output again.
+		t.Fatalf("fleetup %s exited %d through a 20 s API server outage; its last lines:\n%s\nstderr:\n%s", args[0], exit.ExitCode(), lastLines(stdout.String(), 15), lastLines(stderr.String(), 15))
 	} else if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +121,13 @@ func TestUninstallThroughAPIServerOutage(t *testing.T) {
 	}
 	runThroughOutage(t, p, "step  remove-addons", "uninstall")
 	requireGone(t, p)
+}
+
+// lastLines is the end of s, n lines at most.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

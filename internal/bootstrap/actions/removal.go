@@ -225,6 +225,11 @@ func DirectObjects(p *plan.Plan) []*unstructured.Unstructured {
 	for _, m := range p.GitOps.Objects {
 		add(m.Object)
 	}
+	if p.Fleet != nil {
+		for _, m := range p.Fleet.Objects {
+			add(m.Object)
+		}
+	}
 	if p.ClusterSecret.Object != nil {
 		add(p.ClusterSecret.Object)
 	}

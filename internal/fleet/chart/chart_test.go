@@ -231,6 +231,19 @@ func TestClusterSecretLabels(t *testing.T) {
 	}
 }
 
+// TestClusterSecretExtraLabels: registration.labels add to the cluster
+// secret's labels.
+func TestClusterSecretExtraLabels(t *testing.T) {
+	root := copyRepo(t)
+	write(t, root, "fleet/inventory/customer/acme.yaml", "addons:\n  external-dns:\n    enabled: false\nregistration:\n  labels:\n    team: payments\n    example.com/tier: gold\n")
+	f, ch := loadRepo(t, root)
+	es := find(t, render(t, ch, f, "prod-acme-fra"), "ExternalSecret", "fleet-prod-acme-fra")
+	labels, _ := dig(es, "spec", "target", "template", "metadata", "labels").(map[string]any)
+	if labels["team"] != "payments" || labels["example.com/tier"] != "gold" || labels["clusterName"] != "prod-acme-fra" || labels["enable_external_dns"] != "false" {
+		t.Errorf("labels %v", labels)
+	}
+}
+
 // TestPoolsSwitchedOff: a pool set to null by a layer (the chart has no
 // default to delete, so it stays as a null entry) and a pool with
 // enabled: false render nothing; the other pools stay.

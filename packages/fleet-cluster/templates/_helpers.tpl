@@ -245,6 +245,9 @@ bundle ("-" in the name as "_", as the catalog's ApplicationSets select).
 {{- $_ := set $labels (printf "enable_%s" ($addon | replace "-" "_")) (toString $on) -}}
 {{- end -}}
 {{- end -}}
+{{- /* registration.labels add to these, never change them. */ -}}
+{{- $extra := get (.Values.registration | default dict) "labels" | default dict -}}
+{{- $labels = merge $labels $extra -}}
 {{- toYaml $labels -}}
 {{- end -}}
 

@@ -32,13 +32,25 @@ func (Action) Name() string { return "detach-catalog" }
 
 // Describe implements actions.Action.
 func (Action) Describe(p *plan.Plan) string {
-	return "make Argo CD stop rendering the catalog from Git: delete Application " + p.GitOps.Application + " without cascade, the ApplicationSets stay for the next step"
+	fleet := ""
+	if f := p.Fleet; f != nil {
+		fleet = "; detach the fleet: delete ApplicationSet " + f.ApplicationSet + " and its cluster Applications without cascade, the workload clusters stay"
+	}
+	return "make Argo CD stop rendering the catalog from Git: delete Application " + p.GitOps.Application + " without cascade, the ApplicationSets stay for the next step" + fleet
 }
 
 // Run implements actions.Action.
 func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
 	var t actions.Tally
 	p := env.Plan
+	clusters, err := detachFleet(ctx, env, &t)
+	if err != nil {
+		return t.Outcome(""), fmt.Errorf("detach-catalog: %w", err)
+	}
+	fleetNote := ""
+	if clusters > 0 {
+		fleetNote = fmt.Sprintf("; the fleet detached: %s left as they are", plan.Count(clusters, "workload cluster"))
+	}
 	var sets []string
 	for _, m := range p.GitOps.Objects {
 		u := &unstructured.Unstructured{Object: m.Object}
@@ -58,7 +70,7 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		return t.Outcome(""), fmt.Errorf("detach-catalog: %w", err)
 	}
 	if cur == nil {
-		return t.Outcome("the catalog's Application is not there"), nil
+		return t.Outcome("the catalog's Application is not there" + fleetNote), nil
 	}
 	if !actions.Owner.Owns(cur) && !madeBy(cur, sets, p) {
 		t.Foreign(kube.Describe(cur) + ": exists without fleetup's labels and was not made by its bootstrap ApplicationSets")
@@ -79,7 +91,7 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		return t.Outcome(""), fmt.Errorf("detach-catalog: %w", err)
 	}
 	t.Changed()
-	return t.Outcome("Application " + p.GitOps.Application + " deleted; Argo CD no longer renders the catalog, its ApplicationSets stay"), nil
+	return t.Outcome("Application " + p.GitOps.Application + " deleted; Argo CD no longer renders the catalog, its ApplicationSets stay" + fleetNote), nil
 }
 
 // madeBy reports whether one of the fork's bootstrap ApplicationSets made

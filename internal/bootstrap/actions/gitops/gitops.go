@@ -37,8 +37,12 @@ func (Action) Describe(p *plan.Plan) string {
 	if !p.HubSecret.Fleetup() {
 		secret = "" // the packages tree makes it
 	}
-	return fmt.Sprintf("apply %shold back the addons, apply %s; Argo CD renders %s from Git (%s); wait until it synced",
-		secret, objectList(p), plan.Count(len(p.ApplicationSets), "ApplicationSet"), p.GitOps.Source)
+	fleet := ""
+	if f := p.Fleet; f != nil {
+		fleet = fmt.Sprintf("; then ApplicationSet %s: Argo CD renders the fleet's clusters from Git (%s)", f.ApplicationSet, f.Source(p.Config))
+	}
+	return fmt.Sprintf("apply %shold back the addons, apply %s; Argo CD renders %s from Git (%s); wait until it synced%s",
+		secret, objectList(p), plan.Count(len(p.ApplicationSets), "ApplicationSet"), p.GitOps.Source, fleet)
 }
 
 func objectList(p *plan.Plan) string {
@@ -101,11 +105,25 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	if err != nil {
 		return out, err
 	}
+	// The fleet after the catalog: its clusters' addons come from the
+	// catalog's ApplicationSets.
+	fleet := ""
+	if f := p.Fleet; f != nil {
+		objs = nil
+		for _, m := range f.Objects {
+			objs = append(objs, manifests.Labelled(m.Object))
+		}
+		if err := apply(objs); err != nil {
+			return out, err
+		}
+		out.Changed = counts.Changed()
+		fleet = fmt.Sprintf("; ApplicationSet %s renders the fleet from Git (%s)", f.ApplicationSet, plan.Count(len(f.Clusters), "cluster"))
+	}
 	which := "cluster secret, "
 	if !p.HubSecret.Fleetup() {
 		which = "no cluster secret (the packages tree's " + p.HubSecret.Name + " is used), "
 	}
-	out.Summary = fmt.Sprintf("%s%d repository secrets, %s: %s; Application %s synced %s from Git", which, len(p.RepoSecrets), objectList(p), counts, p.GitOps.Application, short(app.Revision))
+	out.Summary = fmt.Sprintf("%s%d repository secrets, %s: %s; Application %s synced %s from Git%s", which, len(p.RepoSecrets), objectList(p), counts, p.GitOps.Application, short(app.Revision), fleet)
 	return out, nil
 }
 

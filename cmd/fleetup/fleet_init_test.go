@@ -1,0 +1,162 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
+)
+
+var initFiles = []string{
+	"fleet/fleet.yaml", "fleet/inventory/customer/example.yaml", "fleet/inventory/environment/dev.yaml",
+	"fleet/inventory/provider/in-memory.yaml", "fleet/inventory/site/lab.yaml", "fleet/profiles/standard.yaml",
+}
+
+func TestFleetInit(t *testing.T) {
+	dir := platformRepo(t, false)
+	before := head(t, dir)
+	code, out, errOut := in(t, dir, "fleet", "init")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, hint, ok := strings.Cut(out, "next: fleetup ")
+	if !ok {
+		t.Errorf("init names no next step:\n%s", out)
+	}
+	c := head(t, dir)
+	if !strings.HasPrefix(c.Message, "fleet: init fleet/ with fleetup fleet init\n") || c.Author.Name != "Fleet Tester" || c.ParentHashes[0] != before.Hash {
+		t.Errorf("commit %q by %s", c.Message, c.Author)
+	}
+	for _, f := range initFiles {
+		if !strings.Contains(out, "wrote "+f+"\n") {
+			t.Errorf("output lacks %s:\n%s", f, out)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if committed, ok := gitrepotest.File(t, c, f); err != nil || !ok || committed != string(data) {
+			t.Errorf("%s is not committed as written (%v)", f, err)
+		}
+	}
+	clean(t, dir)
+	// validate passes at once, with the catalog's addon names checked.
+	code, out, errOut = in(t, dir, "fleet", "validate")
+	if code != 0 || !strings.Contains(out, "fleet/ is valid: 1 profiles, 4 inventory files in 4 layers (environment < customer < site < provider), 0 clusters") || errOut != "" {
+		t.Errorf("validate after init: exit %d\n%s%s", code, out, errOut)
+	}
+	profile, _ := os.ReadFile(filepath.Join(dir, "fleet/profiles/standard.yaml"))
+	if !strings.Contains(string(profile), "  cert-manager:\n    enabled: false\n") {
+		t.Errorf("the example bundle lists the catalog's addons, switched off:\n%s", profile)
+	}
+
+	// Rerun: nothing changes, and it says so.
+	code, out, errOut = in(t, dir, "fleet", "init")
+	if code != 0 || !strings.Contains(errOut, "fleet/ is already initialised") || !strings.Contains(out, "nothing changed") || head(t, dir).Hash != c.Hash {
+		t.Errorf("rerun: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The next step init suggests works.
+	next := strings.Fields(hint)
+	code, out, errOut = in(t, dir, next...)
+	if code != 0 || !strings.Contains(out, "wrote fleet/clusters/demo.yaml") {
+		t.Errorf("%v: exit %d\n%s%s", next, code, out, errOut)
+	}
+	clean(t, dir)
+}
+
+func TestFleetInitNeverOverwrites(t *testing.T) {
+	dir := platformRepo(t, false)
+	if code, _, errOut := in(t, dir, "fleet", "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	before := head(t, dir)
+	edited := filepath.Join(dir, "fleet/profiles/standard.yaml")
+	if err := os.WriteFile(edited, []byte("kubernetesVersion: \"v1.35\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(dir, "fleet/inventory/site/lab.yaml")
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := in(t, dir, "fleet", "init", "-o", "json")
+	if code != 2 || out != "" || !strings.Contains(errOut, "fleet init never overwrites a file, and these exist with other content: fleet/profiles/standard.yaml") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("a missing file was written although init refused")
+	}
+	if data, _ := os.ReadFile(edited); string(data) != "kubernetesVersion: \"v1.35\"\n" || head(t, dir).Hash != before.Hash {
+		t.Error("the user's file was changed or something committed")
+	}
+
+	// An edited file on an otherwise complete fleet: initialised, kept.
+	if err := os.WriteFile(gone, []byte("# site\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = in(t, dir, "fleet", "init", "-o", "json")
+	var res struct {
+		Written, Unchanged []string
+		Commit             any
+	}
+	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res.Written) != 0 || len(res.Unchanged) != 4 || res.Commit != nil {
+		t.Errorf("exit %d %v: %s", code, err, out)
+	}
+}
+
+func TestFleetInitFleetDirAndNoRepository(t *testing.T) {
+	dir := t.TempDir()
+	fleetDir := filepath.Join(dir, "platform", "fleet")
+	code, _, errOut := fleetup(t, "fleet", "init", "--config", shipped, "--fleet-dir", fleetDir)
+	if code != 2 || !strings.Contains(errOut, "no Git repository at or above") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(fleetDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("refused, yet the fleet directory was made")
+	}
+	code, out, errOut := fleetup(t, "fleet", "init", "--config", shipped, "--fleet-dir", fleetDir, "--no-commit")
+	if code != 0 || !strings.Contains(out, "wrote fleet/fleet.yaml") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = fleetup(t, "fleet", "validate", "--config", shipped, "--fleet-dir", fleetDir)
+	if code != 0 {
+		t.Errorf("validate: %s", errOut)
+	}
+}
+
+func TestProfileListAndShow(t *testing.T) {
+	code, out, errOut := fleetup(t, "profile", "list", "--config", shipped)
+	if code != 0 || !strings.Contains(out, "gpu       fleet/profiles/gpu.yaml       prod-globex-iad\n") ||
+		!strings.Contains(out, "standard  fleet/profiles/standard.yaml  dev-acme-fra, prod-acme-fra\n") {
+		t.Errorf("list: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = fleetup(t, "profile", "show", "gpu", "--config", shipped)
+	if code != 0 || !strings.Contains(out, "profile gpu (fleet/profiles/gpu.yaml)\n  clusters: prod-globex-iad\n") {
+		t.Errorf("show: exit %d\n%s%s", code, out, errOut)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			rows[f[0]] = f[1] + " " + f[2]
+		}
+	}
+	if rows["nodePools.gpu.amiType"] != `40:14 "AL2023_x86_64_NVIDIA"` || rows["nodePools.gpu.replicas"] != "42:15 0" {
+		t.Errorf("show values: %v", rows)
+	}
+	code, out, _ = fleetup(t, "profile", "show", "standard", "--config", shipped, "-o", "json")
+	var p struct {
+		Name     string
+		Clusters []string
+		Values   struct{ KubernetesVersion string }
+		Origins  []struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(out), &p); code != 0 || err != nil || p.Name != "standard" || len(p.Clusters) != 2 || p.Values.KubernetesVersion != "v1.34" || len(p.Origins) == 0 {
+		t.Errorf("show -o json: exit %d %v %+v", code, err, p)
+	}
+	code, _, errOut = fleetup(t, "profile", "show", "gp", "--config", shipped)
+	if code != 2 || !strings.Contains(errOut, `no profile "gp" in fleet/profiles/; did you mean "gpu"?`) {
+		t.Errorf("unknown profile: exit %d %s", code, errOut)
+	}
+}
