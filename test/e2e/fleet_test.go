@@ -1,0 +1,243 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
+	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/test/envtest"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// flowLabel isolates a fleet flow in the environment's shared Argo CD:
+// its catalog selects only clusters carrying it (the hub through
+// config.yaml's cluster_labels, the workload through registration.labels).
+const flowLabel = "e2e.fleetup.dev/flow"
+
+// fleetFiles is a fleet as a user writes it: two layers, a profile with
+// the catalog's four Argo CD addons as its bundle, and one cluster of the
+// existing flavour given by a kubeconfig Secret.
+func fleetFiles(p *platform, cluster string) map[string]string {
+	return map[string]string{
+		"fleet/fleet.yaml": "layers: [environment, provider]\nchart: packages/fleet-cluster\n",
+		"fleet/profiles/edge.yaml": `# The bundle: the catalog's diamond.
+kubernetesVersion: "v1.34"
+addons:
+  base: {enabled: true}
+  left: {enabled: true}
+  right: {enabled: true}
+  top: {enabled: true}
+`,
+		"fleet/inventory/environment/e2e.yaml": fmt.Sprintf(`# External Secrets runs outside the cluster here: the store reads the
+# hub's API server by its address.
+registration:
+  store:
+    server: %s
+  labels:
+    %s: %s
+`, env.Server, flowLabel, p.Cluster),
+		"fleet/inventory/provider/existing.yaml": "provider:\n  flavour: existing\n  kubeconfigSecret: " + cluster + "-kubeconfig\n",
+		"fleet/clusters/" + cluster + ".yaml":    fmt.Sprintf("name: %s\nprofile: edge\nenvironment: e2e\nprovider: existing\nwave: 0\n", cluster),
+	}
+}
+
+// withFleet makes p's catalog select by the flow's label instead of the
+// hub's name, labels the hub with it and adds fleet/ with the repository's
+// chart, committed.
+func withFleet(t *testing.T, p *platform, cluster string) {
+	t.Helper()
+	catalog := filepath.Join(p.RepoDir, "packages", "addons", "values.yaml")
+	data, err := os.ReadFile(catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := "globalSelectors:\n  clusterName: " + p.Cluster + "\n"
+	if !strings.Contains(string(data), sel) {
+		t.Fatalf("the catalog has no %q", sel)
+	}
+	writeFile(t, catalog, strings.Replace(string(data), sel, "globalSelectors:\n  "+flowLabel+": "+p.Cluster+"\n", 1))
+	cfg, err := os.ReadFile(p.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, p.Config, string(cfg)+"cluster_labels:\n  "+flowLabel+": "+p.Cluster+"\n")
+	root, _ := filepath.Abs("../..")
+	if err := os.CopyFS(filepath.Join(p.RepoDir, "packages", "fleet-cluster"), os.DirFS(filepath.Join(root, "packages", "fleet-cluster"))); err != nil {
+		t.Fatal(err)
+	}
+	for f, c := range fleetFiles(p, cluster) {
+		writeFile(t, filepath.Join(p.RepoDir, f), c)
+	}
+	envtest.Commit(t, p.RepoDir, "a fleet with one existing cluster")
+}
+
+// existingCluster starts a workload cluster and gives the hub its
+// kubeconfig as a user registering an existing cluster does: a Secret in
+// the cluster's namespace, key value.
+func existingCluster(t *testing.T, name string) *envtest.Cluster {
+	t.Helper()
+	w, err := env.Workload(timeout(t, 3*time.Minute), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := os.ReadFile(w.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := timeout(t, time.Minute)
+	cs := env.Client.Typed.CoreV1()
+	if _, err := cs.Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-kubeconfig", Namespace: name}, Data: map[string][]byte{"value": kc}}
+	if _, err := cs.Secrets(name).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// clusterSecret finds the Argo CD cluster secret of a fleet cluster.
+func clusterSecret(ctx context.Context, name string) (*corev1.Secret, error) {
+	list, err := env.Client.Typed.CoreV1().Secrets("argocd").List(ctx, metav1.ListOptions{LabelSelector: fleet.ClusterLabel + "=" + name})
+	if err != nil || len(list.Items) == 0 {
+		return nil, err
+	}
+	return &list.Items[0], nil
+}
+
+// refreshFleet asks the ApplicationSet controller to read Git now rather
+// than at its next poll, as a Git webhook would.
+func refreshFleet(t *testing.T, p *platform) {
+	t.Helper()
+	set := actions.Ref(argocd.APIVersion, "ApplicationSet", "argocd", argocd.ApplicationName("fleetup-fleet", p.Cluster))
+	cur, err := env.Client.Get(timeout(t, time.Minute), set)
+	if err != nil || cur == nil {
+		t.Fatalf("the fleet's ApplicationSet: %v", err)
+	}
+	patch := []byte(`{"metadata":{"annotations":{"argocd.argoproj.io/application-set-refresh":"true"}}}`)
+	if _, err := env.Client.Dynamic.Resource(kube.GVR("argoproj.io", "v1alpha1", "applicationsets")).Namespace("argocd").Patch(timeout(t, time.Minute), cur.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFleetExistingCluster: install wires the fleet; with no fleetup
+// process running, External Secrets registers a workload cluster of the
+// existing flavour in Argo CD with its profile's labels, and the catalog's
+// ApplicationSets deliver the profile's bundle to it (not to the hub). A
+// profile commit switching an addon off removes it from that cluster;
+// deleting the cluster file deregisters it.
+func TestFleetExistingCluster(t *testing.T) {
+	env.Need(t)
+	p := newPlatform(t, options{})
+	name := "w" + p.Cluster
+	w := existingCluster(t, name)
+	withFleet(t, p, name)
+	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	begin := time.Now()
+	ctx := timeout(t, 5*time.Minute)
+	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
+		return u != nil && argocd.Read(u).Healthy(), nil
+	})
+	var secret *corev1.Secret
+	for secret == nil {
+		s, err := clusterSecret(ctx, name)
+		if err != nil {
+			t.Fatalf("cluster secret of %s: %v", name, err)
+		}
+		secret = s
+		if s == nil {
+			select {
+			case <-ctx.Done():
+				t.Fatal("no Argo CD cluster secret for the workload cluster")
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	for k, v := range map[string]string{
+		"argocd.argoproj.io/secret-type": "cluster", "fleetup.dev/profile": "edge", "fleetup.dev/environment": "e2e",
+		"fleetup.dev/provider": "existing", "enable_base": "true", "enable_top": "true", flowLabel: p.Cluster,
+	} {
+		if secret.Labels[k] != v {
+			t.Errorf("cluster secret label %s = %q, want %q", k, secret.Labels[k], v)
+		}
+	}
+	if _, ok := secret.Labels["fleetup.dev/hub"]; ok {
+		t.Error("the workload cluster's secret says it is the hub")
+	}
+	if string(secret.Data["server"]) != w.Server {
+		t.Errorf("cluster secret server %q, want %q", secret.Data["server"], w.Server)
+	}
+
+	for _, addon := range []string{"base", "left", "right", "top"} {
+		waitApplication(t, ctx, argocd.ApplicationName(addon, name), addon+" delivered to the workload cluster", func(u *unstructured.Unstructured) (bool, error) {
+			return u != nil && argocd.Read(u).Healthy(), nil
+		})
+	}
+	t.Logf("registered and the bundle healthy %v after install returned", time.Since(begin).Round(time.Second))
+	for _, d := range [][2]string{{p.NS + "-left", "left"}, {p.NS + "-top", "top"}} {
+		if _, err := w.Client.Typed.AppsV1().Deployments(d[0]).Get(ctx, d[1], metav1.GetOptions{}); err != nil {
+			t.Errorf("Deployment %s/%s in the workload cluster: %v", d[0], d[1], err)
+		}
+	}
+
+	// cluster list/get's view of the hub: registered, the four addons healthy.
+	live, err := cli.ReadLive(ctx, env.Client, "argocd", map[string][]string{name: {"base", "left", "right", "top"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := live[name]; l == nil || !l.Registered || l.Application == nil || l.Application.State != "healthy" || l.Healthy() != 4 {
+		t.Errorf("the live view of %s: %+v", name, l)
+	}
+
+	// The profile switches top off: gone from the workload cluster, the
+	// hub's top stays.
+	profile := filepath.Join(p.RepoDir, "fleet", "profiles", "edge.yaml")
+	data, _ := os.ReadFile(profile)
+	writeFile(t, profile, strings.Replace(string(data), "top: {enabled: true}", "top: {enabled: false}", 1))
+	envtest.Commit(t, p.RepoDir, "edge: no top")
+	waitApplication(t, ctx, argocd.ApplicationName("top", name), "top to leave the workload cluster", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+	if err := w.Client.WaitGone(ctx, actions.Ref("apps/v1", "Deployment", p.NS+"-top", "top")); err != nil {
+		t.Errorf("top's Deployment in the workload cluster: %v", err)
+	}
+	if app, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", argocd.ApplicationName("top", p.Cluster))); err != nil || app == nil {
+		t.Errorf("the hub's top went too: %v", err)
+	}
+
+	// The cluster file goes: the cluster is deregistered.
+	if err := os.Remove(filepath.Join(p.RepoDir, "fleet", "clusters", name+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	envtest.Commit(t, p.RepoDir, "remove "+name)
+	refreshFleet(t, p)
+	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application to go", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+	for {
+		s, err := clusterSecret(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the workload cluster is still registered")
+		case <-time.After(time.Second):
+		}
+	}
+}
