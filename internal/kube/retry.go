@@ -136,8 +136,19 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	attempt := req
 	var last error // the previous attempt's transient failure
 	serverErrors := 0
+	// unreachable: an attempt could not reach the server, which may be
+	// restarting; the next one waits until it is ready (see ready).
+	unreachable := false
 	for n := 1; ; n++ {
-		resp, err := r.Next.RoundTrip(attempt)
+		var resp *http.Response
+		var err error
+		if unreachable {
+			err = r.ready(attempt)
+		}
+		if err == nil {
+			resp, err = r.Next.RoundTrip(attempt)
+		}
+		unreachable = err != nil && (transientError(err) || errors.Is(err, errNotReady))
 		a := Attempt{Method: req.Method, URL: req.URL.String(), N: n, Err: err}
 		if resp != nil {
 			a.Status = resp.StatusCode
@@ -150,7 +161,7 @@ func (r *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil && resp.StatusCode == http.StatusInternalServerError {
 			serverErrors++
 		}
-		if ctx.Err() != nil || !replayable || !Retryable(req, resp, err) || serverErrors > o.ServerErrorRetries {
+		if ctx.Err() != nil || !replayable || !(unreachable || Retryable(req, resp, err)) || serverErrors > o.ServerErrorRetries {
 			r.observe(o, a)
 			return resp, err
 		}

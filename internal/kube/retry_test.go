@@ -334,3 +334,82 @@ func TestRetryServerErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryWaitsForReadinessAfterOutage: a server that was unreachable
+// answers again before it is ready, as a restarted kube-apiserver whose
+// CRD informer has not synced answers 404 for custom resources. The retry
+// asks /readyz until it says ready and only then repeats the request, so
+// the 404 that would read as "deleted" is never seen; a server that never
+// was unreachable is not asked.
+func TestRetryWaitsForReadinessAfterOutage(t *testing.T) {
+	var mu sync.Mutex
+	readyIn := 3 // /readyz answers 500 this many times
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.URL.Path)
+		if r.URL.Path == ReadyzPath {
+			if readyIn > 0 {
+				readyIn--
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			fmt.Fprint(w, "ok")
+			return
+		}
+		if readyIn > 0 {
+			w.WriteHeader(http.StatusNotFound) // the CRD handler is not there yet
+			return
+		}
+		fmt.Fprint(w, `{"kind":"Widget"}`)
+	}))
+	defer srv.Close()
+	refused := 1
+	down := roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		if refused > 0 {
+			refused--
+			mu.Unlock()
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		}
+		mu.Unlock()
+		return http.DefaultTransport.RoundTrip(req)
+	})
+	rec := &attempts{}
+	client := &http.Client{Transport: fastRetry(rec).Wrap(down)}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/apis/example.com/v1/widgets/w", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d, want 200 once the server is ready", resp.StatusCode)
+	}
+	mu.Lock()
+	got := strings.Join(seen, " ")
+	mu.Unlock()
+	if want := "/readyz /readyz /readyz /readyz /apis/example.com/v1/widgets/w"; got != want {
+		t.Errorf("requests %q, want %q", got, want)
+	}
+
+	// Reachable all along: no readiness question, the 404 is the answer.
+	mu.Lock()
+	seen, readyIn = nil, 1
+	mu.Unlock()
+	resp, err = client.Get(srv.URL + "/apis/example.com/v1/widgets/gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 || strings.Join(seen, " ") != "/apis/example.com/v1/widgets/gone" {
+		t.Errorf("status %d after %v, want 404 at once", resp.StatusCode, seen)
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/fleet/chart"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/envtest"
 	corev1 "k8s.io/api/core/v1"
@@ -154,6 +155,7 @@ func TestFleetExistingCluster(t *testing.T) {
 	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
 		return u != nil && argocd.Read(u).Healthy(), nil
 	})
+	sameAsArgoCD(t, ctx, p, name)
 	var secret *corev1.Secret
 	for secret == nil {
 		s, err := clusterSecret(ctx, name)
@@ -239,5 +241,99 @@ func TestFleetExistingCluster(t *testing.T) {
 			t.Fatal("the workload cluster is still registered")
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// sameAsArgoCD: what `fleet render` renders for the cluster is what Argo
+// CD rendered and applied, object by object. The Application is Synced
+// (Argo CD's render equals the live objects), its resources are exactly
+// the rendered objects, and every field of each rendered object has the
+// same value on the live one (the API server only adds defaults).
+func sameAsArgoCD(t *testing.T, ctx context.Context, p *platform, name string) {
+	t.Helper()
+	f, err := fleet.Load(ctx, os.DirFS(p.RepoDir), "fleet", fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := chart.Load(p.RepoDir, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.plan(t).Config
+	ms, err := ch.Render(ctx, f.Cluster(name), &chart.Platform{RepoURL: cfg.Repo.URL, Revision: cfg.Repo.Revision, BasePath: cfg.Repo.BasePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", fleet.AppName(name)))
+	if err != nil || app == nil {
+		t.Fatalf("Application %s: %v", fleet.AppName(name), err)
+	}
+	managed := map[string]bool{}
+	res, _, _ := unstructured.NestedSlice(app.Object, "status", "resources")
+	for _, r := range res {
+		m, _ := r.(map[string]any)
+		managed[fmt.Sprintf("%v/%v/%v", m["kind"], m["namespace"], m["name"])] = true
+	}
+	rendered := map[string]bool{}
+	for _, m := range ms {
+		u := &unstructured.Unstructured{Object: m.Object}
+		ns := u.GetNamespace()
+		if ns == "" {
+			ns = name // the Application's destination namespace
+		}
+		key := fmt.Sprintf("%s/%s/%s", u.GetKind(), ns, u.GetName())
+		rendered[key] = true
+		if !managed[key] {
+			t.Errorf("%s rendered by fleetup, not managed by Argo CD (its resources: %v)", key, managed)
+			continue
+		}
+		u.SetNamespace(ns)
+		live, err := env.Client.Get(ctx, u)
+		if err != nil || live == nil {
+			t.Errorf("%s: %v", key, err)
+			continue
+		}
+		if path, ok := contained(m.Object, live.Object, ""); !ok {
+			t.Errorf("%s: fleetup renders %s differently from what Argo CD applied", key, path)
+		}
+	}
+	for key := range managed {
+		if !rendered[key] {
+			t.Errorf("%s managed by Argo CD, not rendered by fleetup", key)
+		}
+	}
+}
+
+// contained reports whether every field of want has the same value in
+// got (maps key by key, lists item by item, numbers by value); it
+// returns the first path that differs.
+func contained(want, got any, path string) (string, bool) {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path, false
+		}
+		for k, v := range w {
+			if p, ok := contained(v, g[k], path+"."+k); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path, false
+		}
+		for i := range w {
+			if p, ok := contained(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case nil:
+		return path, got == nil
+	default:
+		return path, fmt.Sprint(want) == fmt.Sprint(got)
 	}
 }
