@@ -59,7 +59,8 @@ func TestFleetInit(t *testing.T) {
 	}
 
 	// The next step init suggests works.
-	next := strings.Fields(hint)
+	line, _, _ := strings.Cut(hint, "\n")
+	next := strings.Fields(line)
 	code, out, errOut = in(t, dir, next...)
 	if code != 0 || !strings.Contains(out, "wrote fleet/clusters/demo.yaml") {
 		t.Errorf("%v: exit %d\n%s%s", next, code, out, errOut)

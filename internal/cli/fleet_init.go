@@ -81,6 +81,9 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 	}
 	if len(changes) > 0 && g.Output != "json" {
 		fmt.Fprintf(g.Stdout, "next: fleetup cluster create demo --profile standard --environment dev --customer example --site lab --provider in-memory\n")
+		// The wiring is install's gitops step: one rerun on a platform
+		// already installed changes nothing else.
+		fmt.Fprintf(g.Stdout, "then: push, and run fleetup install (again) to hand the fleet to Argo CD (an ApplicationSet over %s/clusters/*.yaml)\n", dir)
 	}
 	return nil
 }
