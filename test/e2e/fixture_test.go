@@ -263,6 +263,9 @@ secrets:
 		}
 		secretsCfg += "  github_token: {name: ci-token, file: private/token.yaml}\n"
 	}
+	// addon: Argo CD's controllers see changes up to ~100 s late after an
+	// API server outage (their watches back off); a loaded CI machine adds
+	// to that.
 	cfg := fmt.Sprintf(`repo:
   url: file://%[1]s
   revision: main
@@ -273,7 +276,7 @@ target: kubeconfig
 strategy: %[3]s
 %[4]stimeouts:
   install: 8m
-  addon: 3m
+  addon: 5m
   helm: 2m
   degraded_grace: 10s
 `, dir, p.Cluster, strategy, secretsCfg)
