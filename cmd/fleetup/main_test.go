@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,11 +68,21 @@ func TestPlanJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan -o json is not JSON: %v", err)
 	}
-	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 7 || len(p.Graph.Levels) != 3 {
+	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 8 || len(p.Graph.Levels) != 3 {
 		t.Errorf("unexpected plan: %+v", p)
 	}
 	if p.HelmReleases[0].Chart != "argo-cd" || p.HelmReleases[1].Chart != "external-secrets" {
 		t.Errorf("releases: %+v", p.HelmReleases)
+	}
+	// The shipped repository has a fleet: Cluster API comes after cert-manager.
+	capi := false
+	for _, a := range p.Graph.Addons {
+		if a.Name == "cluster-api-operator" {
+			capi = slices.Contains(a.DependsOn, "cert-manager")
+		}
+	}
+	if !capi {
+		t.Errorf("graph lacks cluster-api-operator after cert-manager: %+v", p.Graph.Addons)
 	}
 }
 

@@ -55,7 +55,8 @@ func TestShippedCatalog(t *testing.T) {
 	for _, a := range c.Installed() {
 		names = append(names, a.Name)
 	}
-	want := []string{"argocd", "external-secrets", "envoy-gateway", "cert-manager", "external-dns", "platform-gateway"}
+	// The repository has fleet/, so Cluster API is on.
+	want := []string{"argocd", "external-secrets", "envoy-gateway", "cert-manager", "external-dns", "platform-gateway", "cluster-api-operator"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("auto mode installs %v, want %v", names, want)
 	}

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"maps"
+	"strconv"
 
 	"github.com/fleetup/fleetup/internal/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +21,11 @@ const (
 	LabelManagedBy    = "app.kubernetes.io/managed-by"
 	// LabelHub marks the hub's own cluster secret: fleetup's ApplicationSets
 	// give the hub every catalog addon not switched off.
-	LabelHub       = "fleetup.dev/hub"
+	LabelHub = "fleetup.dev/hub"
+	// LabelFleet is "true" on the hub's secret when the repository has a
+	// fleet: catalog entries that manage workload clusters (Cluster API
+	// and its providers) select on it.
+	LabelFleet     = "fleetup.dev/fleet"
 	ManagedByValue = "fleetup"
 )
 
@@ -39,7 +44,7 @@ func selectionLabels(cfg *config.Config, c *Catalog) map[string]string {
 
 // withSwitches is the hub's labels plus enable_<addon> for addons where on.
 func withSwitches(cfg *config.Config, c *Catalog, on func(*Addon) bool) map[string]string {
-	l := baseLabels(cfg)
+	l := baseLabels(cfg, c.Fleet)
 	for _, a := range c.Addons {
 		if on(a) {
 			l[a.LabelName()] = "true"
@@ -48,7 +53,9 @@ func withSwitches(cfg *config.Config, c *Catalog, on func(*Addon) bool) map[stri
 	return l
 }
 
-func baseLabels(cfg *config.Config) map[string]string {
+// baseLabels is a pure function of config.yaml and whether the repository
+// has a fleet, so plan, install and the ApplicationSets agree on it.
+func baseLabels(cfg *config.Config, fleet bool) map[string]string {
 	l := map[string]string{}
 	for k, v := range cfg.ClusterLabels {
 		l[k] = v
@@ -62,6 +69,7 @@ func baseLabels(cfg *config.Config) map[string]string {
 		LabelAutoMode:     cfg.AutoMode.String(),
 		LabelManagedBy:    ManagedByValue,
 		LabelHub:          "true",
+		LabelFleet:        strconv.FormatBool(fleet),
 	})
 	return l
 }

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,7 +26,14 @@ type Catalog struct {
 	// Overrides are the entries' keys config.yaml's addons section sets
 	// (enabled, defaultVersion, valuesObject, healthTimeout), by addon.
 	Overrides map[string]any
+	// Fleet is whether the repository has a fleet directory next to
+	// config.yaml: the hub then carries LabelFleet, which switches on the
+	// addons that manage workload clusters (Cluster API).
+	Fleet bool
 }
+
+// FleetDir is the fleet's directory next to config.yaml.
+const FleetDir = "fleet"
 
 // CatalogFile is the catalog's path inside the packages tree.
 const CatalogFile = "addons/values.yaml"
@@ -50,6 +59,9 @@ func Load(cfg *config.Config) (*Catalog, error) {
 		return nil, err
 	}
 	c.PackagesDir, c.RepoRoot, c.File = cfg.PackagesDir(), cfg.Dir, rel
+	if c.Fleet, err = hasFleet(cfg.Dir); err != nil {
+		return nil, err
+	}
 	if err := c.applyOverrides(cfg); err != nil {
 		return nil, err
 	}
@@ -57,6 +69,19 @@ func Load(cfg *config.Config) (*Catalog, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// hasFleet reports whether dir has a fleet directory; a file of that name
+// is not a fleet, as plan's fleet wiring also reads it.
+func hasFleet(dir string) (bool, error) {
+	st, err := os.Stat(filepath.Join(dir, FleetDir))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("fleet directory: %w", err)
+	}
+	return st.IsDir(), nil
 }
 
 var globalKeys = decode.Fields(reflect.TypeOf(Globals{}))

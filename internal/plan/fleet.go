@@ -2,12 +2,9 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/fleetup/fleetup/internal/argocd"
@@ -19,7 +16,7 @@ import (
 
 // FleetDir is the fleet's directory next to config.yaml, at the root of
 // the platform repository.
-const FleetDir = "fleet"
+const FleetDir = catalog.FleetDir
 
 // FleetApp names the fleet's ApplicationSet (with the hub's name).
 const FleetApp = "fleetup-fleet"
@@ -47,12 +44,10 @@ type Fleet struct {
 // would render it broken. It reads local files only, as the rest of the
 // plan does.
 func fleetOf(cfg *config.Config, cat *catalog.Catalog, argoNS string) (*Fleet, error) {
-	st, err := os.Stat(filepath.Join(cfg.Dir, FleetDir))
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
+	// The catalog looked for fleet/ already: its hub labels switch the
+	// Cluster API addons on, and the wiring must agree with them.
+	if !cat.Fleet {
 		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	f, err := fleet.Load(context.Background(), os.DirFS(cfg.Dir), FleetDir, fleet.Options{Addons: cat.Names()})
 	if err != nil {
