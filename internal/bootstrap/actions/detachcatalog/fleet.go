@@ -9,7 +9,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -50,15 +49,11 @@ func detachFleet(ctx context.Context, env *actions.Env, t *actions.Tally) (int, 
 				return n, fmt.Errorf("detach the fleet: %w", err)
 			}
 		}
-		uid := app.GetUID()
-		err := env.Kube.Dynamic.Resource(kube.Applications).Namespace(ns).Delete(ctx, app.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return n, fmt.Errorf("detach the fleet: delete %s: %w", kube.Describe(app), err)
-		}
-		if err := env.Kube.WaitGone(ctx, app); err != nil {
+		// Judged the fleet's above: deleted by that UID, as uninstall
+		// deletes what it claimed.
+		if _, err := env.DeleteAs(ctx, t, app, actions.Claimed{UID: app.GetUID()}, metav1.DeletePropagationBackground); err != nil {
 			return n, fmt.Errorf("detach the fleet: %w", err)
 		}
-		t.Changed()
 		n++
 	}
 	return n, nil
