@@ -116,7 +116,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 	pf("\nApplicationSets (rendered here from packages/%s for review; Argo CD applies them from Git)\n", AppSetChartDir)
 	for _, m := range p.ApplicationSets {
-		pf("  %s\n", describe(m))
+		pf("  %s%s\n", describe(m), appSetRole(m))
 	}
 	if n := p.Gating.Note(); n != "" {
 		pf("  warning: %s\n", n)
@@ -242,6 +242,20 @@ func fileName(m helm.Manifest) string {
 
 func describe(m helm.Manifest) string {
 	return kube.Describe(&unstructured.Unstructured{Object: m.Object})
+}
+
+// StagesLabel marks the appset chart's ApplicationSet that gives each
+// workload cluster its addons in dependency order.
+const StagesLabel = "fleetup.dev/stages"
+
+// appSetRole says what an ApplicationSet of the catalog is for, where its
+// name does not.
+func appSetRole(m helm.Manifest) string {
+	u := &unstructured.Unstructured{Object: m.Object}
+	if u.GetLabels()[StagesLabel] == "true" {
+		return " (workload clusters: one stages Application each, their addons in dependency order)"
+	}
+	return ""
 }
 
 func indent(s, prefix string) string {

@@ -24,6 +24,17 @@ import (
 // path is base -> left -> top.
 var benchDelays = map[string]time.Duration{"base": 0, "left": 6 * time.Second, "right": 3 * time.Second, "top": 2 * time.Second}
 
+// benchAnnotations give the addons' pods the delays above.
+func benchAnnotations() map[string]string {
+	ann := map[string]string{}
+	for a, d := range benchDelays {
+		if d > 0 {
+			ann[a] = envtest.ReadyDelayAnnotation + "=" + d.String()
+		}
+	}
+	return ann
+}
+
 // recorder is a Reporter that timestamps events.
 type recorder struct {
 	mu        sync.Mutex
@@ -80,13 +91,7 @@ func BenchmarkInstall(b *testing.B) {
 
 func installOnce(b *testing.B, strategy string) (time.Duration, []time.Duration) {
 	b.Helper()
-	ann := map[string]string{}
-	for a, d := range benchDelays {
-		if d > 0 {
-			ann[a] = envtest.ReadyDelayAnnotation + "=" + d.String()
-		}
-	}
-	p := newPlatform(b, options{Strategy: strategy, PodAnnotations: ann})
+	p := newPlatform(b, options{Strategy: strategy, PodAnnotations: benchAnnotations()})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 
 var diamond = []string{"argocd", "external-secrets", "base", "left", "right", "top"}
 
-func timeout(t *testing.T, d time.Duration) context.Context {
+func timeout(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)

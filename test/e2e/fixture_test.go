@@ -312,7 +312,7 @@ func (s *syncBuffer) String() string {
 }
 
 // install runs `fleetup install --yes` in-process and returns its output.
-func (p *platform) install(ctx context.Context, t *testing.T, extra func(*cli.Install)) (string, error) {
+func (p *platform) install(ctx context.Context, t testing.TB, extra func(*cli.Install)) (string, error) {
 	t.Helper()
 	out := &syncBuffer{}
 	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "text", LogFormat: "text", Yes: true, Stdin: strings.NewReader(""), Stdout: out, Stderr: out}

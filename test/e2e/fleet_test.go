@@ -58,7 +58,7 @@ registration:
 // withFleet makes p's catalog select by the flow's label instead of the
 // hub's name, labels the hub with it and adds fleet/ with the repository's
 // chart, committed.
-func withFleet(t *testing.T, p *platform, cluster string) {
+func withFleet(t testing.TB, p *platform, cluster string) {
 	t.Helper()
 	catalog := filepath.Join(p.RepoDir, "packages", "addons", "values.yaml")
 	data, err := os.ReadFile(catalog)
@@ -88,7 +88,7 @@ func withFleet(t *testing.T, p *platform, cluster string) {
 // existingCluster starts a workload cluster and gives the hub its
 // kubeconfig as a user registering an existing cluster does: a Secret in
 // the cluster's namespace, key value.
-func existingCluster(t *testing.T, name string) *envtest.Cluster {
+func existingCluster(t testing.TB, name string) *envtest.Cluster {
 	t.Helper()
 	w, err := env.Workload(timeout(t, 3*time.Minute), name)
 	if err != nil {
@@ -122,7 +122,7 @@ func clusterSecret(ctx context.Context, name string) (*corev1.Secret, error) {
 
 // refreshFleet asks the ApplicationSet controller to read Git now rather
 // than at its next poll, as a Git webhook would.
-func refreshFleet(t *testing.T, p *platform) {
+func refreshFleet(t testing.TB, p *platform) {
 	t.Helper()
 	set := actions.Ref(argocd.APIVersion, "ApplicationSet", "argocd", argocd.ApplicationName("fleetup-fleet", p.Cluster))
 	cur, err := env.Client.Get(timeout(t, time.Minute), set)
@@ -137,8 +137,9 @@ func refreshFleet(t *testing.T, p *platform) {
 
 // TestFleetExistingCluster: install wires the fleet; with no fleetup
 // process running, External Secrets registers a workload cluster of the
-// existing flavour in Argo CD with its profile's labels, and the catalog's
-// ApplicationSets deliver the profile's bundle to it (not to the hub). A
+// existing flavour in Argo CD with its profile's labels, and its stages
+// Application delivers the profile's bundle to it (not to the hub) in
+// dependency order. A
 // profile commit switching an addon off removes it from that cluster;
 // deleting the cluster file deregisters it.
 func TestFleetExistingCluster(t *testing.T) {
@@ -192,6 +193,11 @@ func TestFleetExistingCluster(t *testing.T) {
 		})
 	}
 	t.Logf("registered and the bundle healthy %v after install returned", time.Since(begin).Round(time.Second))
+	stages := argocd.ApplicationName(p.Cluster+"-"+stagesApp, name)
+	waitApplication(t, ctx, stages, "the cluster's stages Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
+		return u != nil && argocd.Read(u).Healthy(), nil
+	})
+	deliveredInOrder(t, ctx, name, bundleGraph)
 	for _, d := range [][2]string{{p.NS + "-left", "left"}, {p.NS + "-top", "top"}} {
 		if _, err := w.Client.Typed.AppsV1().Deployments(d[0]).Get(ctx, d[1], metav1.GetOptions{}); err != nil {
 			t.Errorf("Deployment %s/%s in the workload cluster: %v", d[0], d[1], err)
@@ -228,6 +234,11 @@ func TestFleetExistingCluster(t *testing.T) {
 	envtest.Commit(t, p.RepoDir, "remove "+name)
 	refreshFleet(t, p)
 	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application to go", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+	// Its addons' Applications go with its registration (the cluster's
+	// objects stay: it is not fleetup's to empty once it left the fleet).
+	for _, app := range []string{stages, argocd.ApplicationName("base", name), argocd.ApplicationName("left", name), argocd.ApplicationName("right", name)} {
+		waitApplication(t, ctx, app, app+" to go with the cluster", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
+	}
 	for {
 		s, err := clusterSecret(ctx, name)
 		if err != nil {
@@ -240,6 +251,48 @@ func TestFleetExistingCluster(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("the workload cluster is still registered")
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// stagesApp names a workload cluster's stages Application (with the
+// catalog's appsetPrefix before it and the cluster after it).
+const stagesApp = "fleetup-stages"
+
+// bundleGraph is the fleet bundle of the test catalog: each addon and
+// what it depends on.
+var bundleGraph = map[string][]string{"base": nil, "left": {"base"}, "right": {"base"}, "top": {"left", "right"}}
+
+// deliveredInOrder: each addon's Application on the workload cluster was
+// created only once every addon it depends on was Healthy there, in the
+// sync wave of its dependency level.
+func deliveredInOrder(t testing.TB, ctx context.Context, cluster string, graph map[string][]string) {
+	t.Helper()
+	apps := map[string]*unstructured.Unstructured{}
+	for addon := range graph {
+		app, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", argocd.ApplicationName(addon, cluster)))
+		if err != nil || app == nil {
+			t.Fatalf("Application of %s on %s: %v", addon, cluster, err)
+		}
+		apps[addon] = app
+	}
+	level := map[string]int{"base": 0, "left": 1, "right": 1, "top": 2}
+	for addon, deps := range graph {
+		app := apps[addon]
+		if got, want := app.GetAnnotations()["argocd.argoproj.io/sync-wave"], fmt.Sprint(level[addon]); got != want {
+			t.Errorf("%s: sync wave %q, want %q", app.GetName(), got, want)
+		}
+		created := app.GetCreationTimestamp().Time
+		for _, dep := range deps {
+			at, _, _ := unstructured.NestedString(apps[dep].Object, "status", "health", "lastTransitionTime")
+			healthy, err := time.Parse(time.RFC3339, at)
+			if err != nil {
+				t.Errorf("%s: when it became healthy (%q): %v", apps[dep].GetName(), at, err)
+				continue
+			}
+			if created.Before(healthy) {
+				t.Errorf("%s created at %s, before %s was healthy (%s)", app.GetName(), created.Format(time.RFC3339), dep, at)
+			}
 		}
 	}
 }

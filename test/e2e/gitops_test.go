@@ -35,7 +35,7 @@ func commitCatalog(t *testing.T, p *platform, msg string, edit func(string) stri
 
 // waitApplication waits, with a watch, until the Application named is in
 // the state cond wants (nil: gone).
-func waitApplication(t *testing.T, ctx context.Context, name, what string, cond kube.Condition) {
+func waitApplication(t testing.TB, ctx context.Context, name, what string, cond kube.Condition) {
 	t.Helper()
 	if _, err := env.Client.WaitFor(ctx, kube.Applications, "argocd", name, what, cond); err != nil {
 		t.Fatal(err)

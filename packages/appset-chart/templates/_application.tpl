@@ -1,0 +1,74 @@
+{{/*
+The Application an addon's ApplicationSet makes for one cluster: metadata
+and spec, with the cluster generator's parameters ({{ .name }}, {{ .server }},
+{{ .metadata.labels.x }}, ...) left as templates. The ApplicationSet
+controller resolves them for the hub; for a workload cluster the stages chart
+(stages.yaml) resolves the same text with tpl, so both render one template.
+Input: dict "v" (the catalog values), "name" (the addon), "a" (its entry).
+*/}}
+{{- define "appset.application" -}}
+{{- $v := .v -}}
+{{- $name := .name -}}
+{{- $a := .a -}}
+{{- $chart := default $name $a.chartName -}}
+{{- $ns := default $name $a.namespace -}}
+metadata:
+  name: {{ printf "%s-{{ .name }}" $name | squote }}
+  labels:
+    fleetup.dev/managed: "true"
+    fleetup.dev/addon: {{ $name | quote }}
+    {{- if $a.path }}
+    addonVersion: {{ $v.repoURLGitRevision | squote }}
+    {{- else }}
+    addonVersion: {{ $a.defaultVersion | quote }}
+    {{- end }}
+  {{- with $a.annotationsApp }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  project: {{ $v.project | quote }}
+  destination:
+    server: '{{ "{{ .server }}" }}'
+    namespace: {{ $ns | quote }}
+  sources:
+    - repoURL: {{ $v.repoURLGit | squote }}
+      targetRevision: {{ $v.repoURLGitRevision | squote }}
+      ref: values
+    {{- if $a.path }}
+    - repoURL: {{ $v.repoURLGit | squote }}
+      targetRevision: {{ $v.repoURLGitRevision | squote }}
+      path: {{ $a.path | squote }}
+    {{- else }}
+    - repoURL: {{ include "appset.chartRepo" $a | squote }}
+      chart: {{ $chart | quote }}
+      targetRevision: {{ $a.defaultVersion | quote }}
+    {{- end }}
+      {{- if not (and $a.path (hasPrefix "manifest" (toString $a.type))) }}
+      helm:
+        releaseName: {{ default $chart $a.releaseName | quote }}
+        ignoreMissingValueFiles: true
+        {{- $valueFiles := include "appset.valueFiles" (dict "v" $v "addon" $a "dir" $chart) }}
+        {{- if trim $valueFiles }}
+        valueFiles:
+          {{- $valueFiles | nindent 10 }}
+        {{- end }}
+        {{- with $a.valuesObject }}
+        valuesObject:
+          {{- toYaml . | nindent 10 }}
+        {{- end }}
+      {{- end }}
+    {{- range $r := $a.additionalResources }}
+    {{- if eq (toString $r.type) "manifests" }}
+    - repoURL: {{ $v.repoURLGit | squote }}
+      targetRevision: {{ $v.repoURLGitRevision | squote }}
+      path: '{{ $v.repoURLGitBasePath }}/{{ $chart }}/{{ $r.manifestPath }}'
+    {{- end }}
+    {{- end }}
+  syncPolicy:
+    {{- toYaml (default $v.syncPolicy $a.syncPolicy) | nindent 4 }}
+  {{- with $a.ignoreDifferences }}
+  ignoreDifferences:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
