@@ -132,30 +132,7 @@ func BenchmarkPlan(b *testing.B) {
 // syncPolicy (not null, which the API server refuses) and the Helm
 // releases keep their packages/<chart>/values.yaml.
 func TestCNOEStyleCatalogRenders(t *testing.T) {
-	root, _ := filepath.Abs("../..")
-	dir := t.TempDir()
-	if err := os.CopyFS(filepath.Join(dir, "packages"), os.DirFS(filepath.Join(root, "packages"))); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "packages", "addons", "values.yaml")
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	skip := false
-	for _, line := range strings.Split(string(b), "\n") {
-		top := line != "" && line[0] != ' ' && line[0] != '#'
-		if top {
-			skip = strings.HasPrefix(line, "syncPolicy:") || strings.HasPrefix(line, "valueFiles:") || strings.HasPrefix(line, "syncPolicyAppSet:")
-		}
-		if !skip {
-			kept = append(kept, line)
-		}
-	}
-	if err := os.WriteFile(file, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := cnoeStyleCopy(t)
 	cfg, err := config.Parse("config.yaml", dir, []byte("repo:\n  url: https://github.com/org/platform\ncluster_name: hub\nregion: eu-central-1\ndomain: platform.example.org\n"))
 	if err != nil {
 		t.Fatal(err)
