@@ -112,6 +112,9 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 	if p.Fleet, err = fleetOf(cfg, cat, argo.TargetNamespace()); err != nil {
 		return nil, err
 	}
+	if p.Fleet != nil {
+		p.Fleet.deliveryOf(p.ApplicationSets)
+	}
 	p.Gating = gatingOf(cat, sets)
 	if len(p.Gating.Switched) == 0 {
 		// Nothing is held back by switches: what would drop them is moot.

@@ -37,6 +37,32 @@ type Fleet struct {
 	Objects []helm.Manifest `json:"objects"`
 	// ApplicationSet is the Objects' ApplicationSet's name.
 	ApplicationSet string `json:"applicationSet"`
+	// Delivery is the catalog's ApplicationSet that gives workload
+	// clusters their bundles (one stages Application each); empty when
+	// the catalog has none, and Warnings say so.
+	Delivery string   `json:"delivery"`
+	Warnings []string `json:"warnings"`
+}
+
+// deliveryOf finds how the catalog's ApplicationSets serve the fleet: the
+// appset chart's stages ApplicationSet, or a warning that nothing does (a
+// CNOE fork's chart selects the hub alone; `stagedDelivery: false`).
+func (f *Fleet) deliveryOf(sets []helm.Manifest) {
+	f.Warnings = []string{}
+	for _, m := range sets {
+		if m.Object["kind"] == "ApplicationSet" && labelOf(m, StagesLabel) == "true" {
+			f.Delivery = m.Name
+			return
+		}
+	}
+	f.Warnings = append(f.Warnings, "no ApplicationSet of the catalog delivers addons to workload clusters (fleetup's packages/appset-chart does, with stagedDelivery on; a CNOE fork's chart selects the hub alone): the fleet's clusters are registered in Argo CD and get no addons")
+}
+
+func labelOf(m helm.Manifest, key string) string {
+	meta, _ := m.Object["metadata"].(map[string]any)
+	labels, _ := meta["labels"].(map[string]any)
+	s, _ := labels[key].(string)
+	return s
 }
 
 // fleetOf builds the fleet's wiring; nil when there is no fleet/. An

@@ -223,3 +223,28 @@ func cnoeStyleCopy(t *testing.T) string {
 	}
 	return dir
 }
+
+// TestFleetDelivery: the plan says how the fleet's clusters get their
+// addons, and warns when the catalog's chart has nothing for them (a CNOE
+// fork's chart selects the hub alone).
+func TestFleetDelivery(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "..", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planOf(t, cfg)
+	if p.Fleet == nil || p.Fleet.Delivery != "fleetup-stages" || len(p.Fleet.Warnings) != 0 {
+		t.Fatalf("the shipped fleet's delivery: %+v", p.Fleet)
+	}
+	var hubOnly []helm.Manifest
+	for _, m := range p.ApplicationSets {
+		if labelOf(m, StagesLabel) == "" {
+			hubOnly = append(hubOnly, m)
+		}
+	}
+	f := &Fleet{}
+	f.deliveryOf(hubOnly)
+	if f.Delivery != "" || len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "get no addons") {
+		t.Errorf("a catalog with nothing for workload clusters: %+v", f)
+	}
+}

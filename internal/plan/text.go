@@ -113,6 +113,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 			pf("  applies:     %s\n", describe(m))
 		}
 		pf("  clusters:    %s (`fleetup fleet render` shows each one)\n", orNoneList(f.Clusters))
+		if f.Delivery != "" {
+			pf("  addons:      each cluster's bundle in dependency order, through its stages Application (ApplicationSet %s)\n", f.Delivery)
+		}
+		for _, w := range f.Warnings {
+			pf("  warning:     %s\n", w)
+		}
 	}
 	pf("\nApplicationSets (rendered here from packages/%s for review; Argo CD applies them from Git)\n", AppSetChartDir)
 	for _, m := range p.ApplicationSets {
