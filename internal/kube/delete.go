@@ -97,8 +97,19 @@ func (c *Client) WaitGone(ctx context.Context, obj *unstructured.Unstructured) e
 
 // RemoveFinalizers removes the given finalizers from obj (all of them when
 // none is named) and returns those it removed. The patch is conditional on
-// the resourceVersion read, so a concurrent change is not overwritten.
+// the resourceVersion read, so a concurrent change is not overwritten; on
+// a conflict (controllers such as Argo CD's write status often) it reads
+// the object again and retries.
 func (c *Client) RemoveFinalizers(ctx context.Context, obj *unstructured.Unstructured, names ...string) ([]string, error) {
+	for attempt := 0; ; attempt++ {
+		removed, err := c.removeFinalizers(ctx, obj, names)
+		if err == nil || !apierrors.IsConflict(err) || attempt == 4 {
+			return removed, err
+		}
+	}
+}
+
+func (c *Client) removeFinalizers(ctx context.Context, obj *unstructured.Unstructured, names []string) ([]string, error) {
 	cur, err := c.Get(ctx, obj)
 	if err != nil || cur == nil {
 		return nil, err

@@ -390,3 +390,45 @@ func contained(want, got any, path string) (string, bool) {
 		return path, fmt.Sprint(want) == fmt.Sprint(got)
 	}
 }
+
+// TestUninstallWithFleet: uninstall of a platform whose fleet has a
+// workload cluster with its bundle detaches the fleet and the cluster's
+// addons: Argo CD's objects for them go from the hub without cascade, the
+// addons keep running in the workload cluster; a second run converges.
+func TestUninstallWithFleet(t *testing.T) {
+	env.Need(t)
+	p := newPlatform(t, options{})
+	name := "w" + p.Cluster
+	w := existingCluster(t, name)
+	withFleet(t, p, name)
+	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	ctx := timeout(t, 5*time.Minute)
+	for addon := range bundleGraph {
+		waitApplication(t, ctx, argocd.ApplicationName(addon, name), addon+" delivered to the workload cluster", func(u *unstructured.Unstructured) (bool, error) {
+			return u != nil && argocd.Read(u).Healthy(), nil
+		})
+	}
+	for run := 1; run <= 2; run++ {
+		out, err := p.uninstall(timeout(t, 6*time.Minute), t, nil)
+		if err != nil {
+			t.Fatalf("uninstall run %d: %v", run, err)
+		}
+		if run == 1 && !strings.Contains(out, "the addons of 1 workload cluster left running") {
+			t.Errorf("uninstall does not say it detached the workload cluster's addons:\n%s", out)
+		}
+	}
+	stages := argocd.ApplicationName(p.Cluster+"-"+stagesApp, name)
+	for _, app := range []string{stages, fleet.AppName(name), argocd.ApplicationName("base", name), argocd.ApplicationName("top", name)} {
+		if u, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", app)); err != nil || u != nil {
+			t.Errorf("Application %s left on the hub (%v)", app, err)
+		}
+	}
+	for _, d := range [][2]string{{p.NS + "-left", "left"}, {p.NS + "-right", "right"}, {p.NS + "-top", "top"}} {
+		if _, err := w.Client.Typed.AppsV1().Deployments(d[0]).Get(ctx, d[1], metav1.GetOptions{}); err != nil {
+			t.Errorf("Deployment %s/%s in the workload cluster after uninstall: %v", d[0], d[1], err)
+		}
+	}
+	requireGone(t, p)
+}

@@ -23,7 +23,7 @@ import (
 )
 
 // uninstall runs `fleetup uninstall --yes` in-process with the given flags.
-func (p *platform) uninstall(ctx context.Context, t *testing.T, set func(*cli.Uninstall)) (string, error) {
+func (p *platform) uninstall(ctx context.Context, t testing.TB, set func(*cli.Uninstall)) (string, error) {
 	t.Helper()
 	out := &syncBuffer{}
 	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "text", LogFormat: "text", Yes: true, Stdin: strings.NewReader(""), Stdout: out, Stderr: out}
@@ -51,7 +51,7 @@ func claim(t *testing.T, ns, name string, labels map[string]string) {
 	}
 }
 
-func exists(t *testing.T, err error) bool {
+func exists(t testing.TB, err error) bool {
 	t.Helper()
 	if apierrors.IsNotFound(err) {
 		return false
@@ -66,7 +66,7 @@ func exists(t *testing.T, err error) bool {
 // fleetup's labels, no Helm release, no namespace fleetup created, no
 // Application or ApplicationSet, no install record; objects named in keep
 // are allowed.
-func requireGone(t *testing.T, p *platform, keep ...string) {
+func requireGone(t testing.TB, p *platform, keep ...string) {
 	t.Helper()
 	ctx := context.Background()
 	sel := metav1.ListOptions{LabelSelector: "fleetup.dev/managed=true"}

@@ -3,9 +3,7 @@ package detachcatalog
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
@@ -44,14 +42,7 @@ func detachFleet(ctx context.Context, env *actions.Env, t *actions.Tally) (int, 
 		if !madeByFleet(app, f.ApplicationSet) {
 			continue
 		}
-		if slices.Contains(app.GetFinalizers(), argocd.ResourcesFinalizer) {
-			if _, err := env.Kube.RemoveFinalizers(ctx, app, argocd.ResourcesFinalizer); err != nil {
-				return n, fmt.Errorf("detach the fleet: %w", err)
-			}
-		}
-		// Judged the fleet's above: deleted by that UID, as uninstall
-		// deletes what it claimed.
-		if _, err := env.DeleteAs(ctx, t, app, actions.Claimed{UID: app.GetUID()}, metav1.DeletePropagationBackground); err != nil {
+		if err := detachApplication(ctx, env, t, app); err != nil {
 			return n, fmt.Errorf("detach the fleet: %w", err)
 		}
 		n++
