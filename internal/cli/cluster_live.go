@@ -10,6 +10,7 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +29,9 @@ type ClusterLive struct {
 	Server     string `json:"server,omitempty"`
 	// Application is fleet-<cluster>; nil when it does not exist.
 	Application *AppLive `json:"application,omitempty"`
+	// Stages is the cluster's stages Application, which creates its addon
+	// Applications wave by wave; nil when it does not exist.
+	Stages *AppLive `json:"stages,omitempty"`
 	// Addons are the Applications deployed to the cluster, and the
 	// bundle's addons that have none yet (state "missing").
 	Addons []AppLive `json:"addons"`
@@ -40,6 +44,9 @@ type AppLive struct {
 	State   string `json:"state"`
 	Sync    string `json:"sync,omitempty"`
 	Health  string `json:"health,omitempty"`
+	// Wave is the sync wave its stages Application gives it (the addon's
+	// dependency level).
+	Wave    string `json:"wave,omitempty"`
 	Message string `json:"message,omitempty"`
 }
 
@@ -101,6 +108,11 @@ func joinLive(ns string, secrets []corev1.Secret, apps []unstructured.Unstructur
 			a := appLive(app, "")
 			out[c].Application = &a
 		}
+		if c := stagesOf(app, out); c != "" {
+			a := appLive(app, "")
+			out[c].Stages = &a
+			continue
+		}
 		dest, _, _ := unstructured.NestedStringMap(app.Object, "spec", "destination")
 		cluster := names[dest["name"]]
 		if cluster == "" {
@@ -120,9 +132,13 @@ func joinLive(ns string, secrets []corev1.Secret, apps []unstructured.Unstructur
 		for _, a := range l.Addons {
 			have[a.Addon] = true
 		}
+		missing := "no Application deploys it to the cluster yet"
+		if l.Stages != nil {
+			missing = "not created yet: its stages Application creates it once the addons it depends on are healthy"
+		}
 		for _, addon := range bundles[cluster] {
 			if !have[addon] {
-				l.Addons = append(l.Addons, AppLive{Addon: addon, Name: argocd.ApplicationName(addon, cluster), State: "missing", Message: "no Application deploys it to the cluster yet"})
+				l.Addons = append(l.Addons, AppLive{Addon: addon, Name: argocd.ApplicationName(addon, cluster), State: "missing", Message: missing})
 			}
 		}
 		sort.Slice(l.Addons, func(i, j int) bool { return l.Addons[i].Addon < l.Addons[j].Addon })
@@ -133,5 +149,24 @@ func joinLive(ns string, secrets []corev1.Secret, apps []unstructured.Unstructur
 func appLive(obj *unstructured.Unstructured, addon string) AppLive {
 	a := argocd.Read(obj)
 	v := a.Verdict()
-	return AppLive{Addon: addon, Name: obj.GetName(), State: string(v.State), Sync: a.Sync, Health: a.Health, Message: argocd.OneLine(v.Message, 200)}
+	return AppLive{Addon: addon, Name: obj.GetName(), State: string(v.State), Sync: a.Sync, Health: a.Health,
+		Wave: obj.GetAnnotations()[syncWave], Message: argocd.OneLine(v.Message, 200)}
+}
+
+// syncWave is Argo CD's annotation ordering an Application's resources.
+const syncWave = "argocd.argoproj.io/sync-wave"
+
+// stagesOf names the fleet cluster whose stages Application app is (the
+// appset chart's `<appsetPrefix>fleetup-stages-<cluster>`, labelled
+// fleetup.dev/stages); empty when it is none.
+func stagesOf(app *unstructured.Unstructured, clusters map[string]*ClusterLive) string {
+	if app.GetLabels()[plan.StagesLabel] != "true" {
+		return ""
+	}
+	for c := range clusters {
+		if strings.HasSuffix(app.GetName(), "fleetup-stages-"+c) {
+			return c
+		}
+	}
+	return ""
 }

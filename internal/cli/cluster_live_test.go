@@ -74,6 +74,12 @@ func TestJoinLive(t *testing.T) {
 	if a := dev.Application; a == nil || a.Name != "fleet-dev-acme-fra" || a.State != "healthy" {
 		t.Errorf("dev's fleet Application: %+v", a)
 	}
+	if a := dev.Stages; a == nil || a.Name != "fleetup-stages-dev-acme-fra" || a.Health != "Progressing" {
+		t.Errorf("dev's stages Application: %+v", a)
+	}
+	if prod := live["prod-acme-fra"]; prod.Stages != nil {
+		t.Errorf("prod has no stages Application: %+v", prod.Stages)
+	}
 	states := func(l *ClusterLive) string {
 		var s []string
 		for _, a := range l.Addons {
@@ -107,7 +113,9 @@ func TestJoinLive(t *testing.T) {
 	for _, want := range []string{
 		"  registered in Argo CD: Secret argocd/cluster-dev-acme-fra, server https://127.0.0.1:20001\n",
 		"  Application fleet-dev-acme-fra: healthy (sync Synced, health Healthy)\n",
-		"  envoy-gateway     envoy-gateway-dev-acme-fra     missing      -       -            no Application deploys it to the cluster yet\n",
+		"  stages Application fleetup-stages-dev-acme-fra: ",
+		"  cert-manager      cert-manager-dev-acme-fra      1     healthy",
+		"  envoy-gateway     envoy-gateway-dev-acme-fra     -     missing      -       -            not created yet: its stages Application creates it once the addons it depends on are healthy\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("get lacks %q:\n%s", want, b.String())

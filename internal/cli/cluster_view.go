@@ -253,13 +253,16 @@ func writeLive(b *strings.Builder, name string, l *ClusterLive) {
 	} else {
 		fmt.Fprintf(b, "  Application %s: missing\n", fleet.AppName(name))
 	}
+	if a := l.Stages; a != nil {
+		fmt.Fprintf(b, "  stages Application %s: %s (sync %s, health %s)\n", a.Name, a.State, dash(a.Sync), dash(a.Health))
+	}
 	if len(l.Addons) == 0 {
 		return
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  ADDON\tAPPLICATION\tSTATE\tSYNC\tHEALTH\tMESSAGE")
+	fmt.Fprintln(tw, "  ADDON\tAPPLICATION\tWAVE\tSTATE\tSYNC\tHEALTH\tMESSAGE")
 	for _, a := range l.Addons {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", a.Addon, a.Name, a.State, dash(a.Sync), dash(a.Health), a.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Addon, a.Name, dash(a.Wave), a.State, dash(a.Sync), dash(a.Health), a.Message)
 	}
 	tw.Flush()
 }
