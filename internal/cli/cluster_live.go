@@ -39,11 +39,11 @@ type ClusterLive struct {
 
 // AppLive is one Application's state, as fleetup judges it.
 type AppLive struct {
-	Addon   string `json:"addon,omitempty"`
-	Name    string `json:"name"`
-	State   string `json:"state"`
-	Sync    string `json:"sync,omitempty"`
-	Health  string `json:"health,omitempty"`
+	Addon  string `json:"addon,omitempty"`
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Sync   string `json:"sync,omitempty"`
+	Health string `json:"health,omitempty"`
 	// Wave is the sync wave its stages Application gives it (the addon's
 	// dependency level).
 	Wave    string `json:"wave,omitempty"`
