@@ -8,10 +8,8 @@ import (
 
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/fleet"
-	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -66,50 +64,40 @@ func deliverOnce(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	defer secrets.Stop()
-	apps, err := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd").Watch(ctx, metav1.ListOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer apps.Stop()
+	events := followApps(b, ctx)
 	writeFile(b, file, string(spec))
 	envtest.Commit(b, p.RepoDir, "add "+name)
 	refreshFleet(b, p)
 
 	var registered time.Time
-	healthy := map[string]time.Time{}
-	for len(healthy) < len(bundleGraph) {
+	for registered.IsZero() {
 		select {
 		case <-ctx.Done():
-			b.Fatalf("the bundle not healthy on %s (healthy: %v)", name, healthy)
+			b.Fatalf("%s not registered", name)
 		case ev, ok := <-secrets.ResultChan():
 			if !ok {
 				b.Fatal("the cluster secret watch ended")
 			}
-			if ev.Type == watch.Added && registered.IsZero() {
+			if ev.Type == watch.Added {
 				registered = time.Now()
-			}
-		case ev, ok := <-apps.ResultChan():
-			if !ok {
-				b.Fatal("the Application watch ended")
-			}
-			o, isApp := ev.Object.(*unstructured.Unstructured)
-			if !isApp || ev.Type == watch.Deleted || !argocd.Read(o).Healthy() {
-				continue
-			}
-			for addon := range bundleGraph {
-				if _, seen := healthy[addon]; !seen && o.GetName() == argocd.ApplicationName(addon, name) {
-					healthy[addon] = time.Now()
-				}
 			}
 		}
 	}
+	var names []string
+	for addon := range bundleGraph {
+		names = append(names, argocd.ApplicationName(addon, name))
+	}
+	healthy, err := events.waitHealthy(ctx, names)
+	if err != nil {
+		b.Fatalf("the bundle on %s: %v", name, err)
+	}
 	var last time.Time
-	for addon, at := range healthy {
-		b.Logf("%s healthy %v after registration", addon, at.Sub(registered).Round(100*time.Millisecond))
+	for app, at := range healthy {
+		b.Logf("%s healthy %v after registration", app, at.Sub(registered).Round(100*time.Millisecond))
 		if at.After(last) {
 			last = at
 		}
 	}
-	deliveredInOrder(b, ctx, name, bundleGraph)
+	deliveredInOrder(b, ctx, events, name, bundleGraph, bundleLevels)
 	return last.Sub(registered)
 }

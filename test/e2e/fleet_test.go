@@ -148,6 +148,7 @@ func TestFleetExistingCluster(t *testing.T) {
 	name := "w" + p.Cluster
 	w := existingCluster(t, name)
 	withFleet(t, p, name)
+	events := followApps(t, timeout(t, 10*time.Minute))
 	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -197,7 +198,7 @@ func TestFleetExistingCluster(t *testing.T) {
 	waitApplication(t, ctx, stages, "the cluster's stages Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
 		return u != nil && argocd.Read(u).Healthy(), nil
 	})
-	deliveredInOrder(t, ctx, name, bundleGraph)
+	deliveredInOrder(t, ctx, events, name, bundleGraph, bundleLevels)
 	for _, d := range [][2]string{{p.NS + "-left", "left"}, {p.NS + "-top", "top"}} {
 		if _, err := w.Client.Typed.AppsV1().Deployments(d[0]).Get(ctx, d[1], metav1.GetOptions{}); err != nil {
 			t.Errorf("Deployment %s/%s in the workload cluster: %v", d[0], d[1], err)
@@ -260,42 +261,11 @@ func TestFleetExistingCluster(t *testing.T) {
 const stagesApp = "fleetup-stages"
 
 // bundleGraph is the fleet bundle of the test catalog: each addon and
-// what it depends on.
-var bundleGraph = map[string][]string{"base": nil, "left": {"base"}, "right": {"base"}, "top": {"left", "right"}}
-
-// deliveredInOrder: each addon's Application on the workload cluster was
-// created only once every addon it depends on was Healthy there, in the
-// sync wave of its dependency level.
-func deliveredInOrder(t testing.TB, ctx context.Context, cluster string, graph map[string][]string) {
-	t.Helper()
-	apps := map[string]*unstructured.Unstructured{}
-	for addon := range graph {
-		app, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", argocd.ApplicationName(addon, cluster)))
-		if err != nil || app == nil {
-			t.Fatalf("Application of %s on %s: %v", addon, cluster, err)
-		}
-		apps[addon] = app
-	}
-	level := map[string]int{"base": 0, "left": 1, "right": 1, "top": 2}
-	for addon, deps := range graph {
-		app := apps[addon]
-		if got, want := app.GetAnnotations()["argocd.argoproj.io/sync-wave"], fmt.Sprint(level[addon]); got != want {
-			t.Errorf("%s: sync wave %q, want %q", app.GetName(), got, want)
-		}
-		created := app.GetCreationTimestamp().Time
-		for _, dep := range deps {
-			at, _, _ := unstructured.NestedString(apps[dep].Object, "status", "health", "lastTransitionTime")
-			healthy, err := time.Parse(time.RFC3339, at)
-			if err != nil {
-				t.Errorf("%s: when it became healthy (%q): %v", apps[dep].GetName(), at, err)
-				continue
-			}
-			if created.Before(healthy) {
-				t.Errorf("%s created at %s, before %s was healthy (%s)", app.GetName(), created.Format(time.RFC3339), dep, at)
-			}
-		}
-	}
-}
+// what it depends on; bundleLevels their dependency levels.
+var (
+	bundleGraph  = map[string][]string{"base": nil, "left": {"base"}, "right": {"base"}, "top": {"left", "right"}}
+	bundleLevels = map[string]int{"base": 0, "left": 1, "right": 1, "top": 2}
+)
 
 // sameAsArgoCD: what `fleet render` renders for the cluster is what Argo
 // CD rendered and applied, object by object. The Application is Synced
