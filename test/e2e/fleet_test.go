@@ -219,6 +219,18 @@ func TestFleetExistingCluster(t *testing.T) {
 	profile := filepath.Join(p.RepoDir, "fleet", "profiles", "edge.yaml")
 	data, _ := os.ReadFile(profile)
 	writeFile(t, profile, strings.Replace(string(data), "top: {enabled: true}", "top: {enabled: false}", 1))
+	// Before the commit, `fleet diff` names the blast radius: this cluster
+	// (its only one), the value with its file and line, the addon it loses.
+	out := &syncBuffer{}
+	g := &cli.Global{ConfigFile: p.Config, Output: "text", Stdout: out, Stderr: out}
+	if err := (&cli.FleetDiff{Fleet: cli.Fleet{Global: g}}).Run(ctx); err != nil {
+		t.Fatalf("fleet diff: %v", err)
+	}
+	for _, want := range []string{"~ " + name, "addons.top.enabled  true → false  fleet/profiles/edge.yaml:", "addons: -top", "clusters: 1 changed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("fleet diff does not say %q:\n%s", want, out.String())
+		}
+	}
 	envtest.Commit(t, p.RepoDir, "edge: no top")
 	waitApplication(t, ctx, argocd.ApplicationName("top", name), "top to leave the workload cluster", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
 	if err := w.Client.WaitGone(ctx, actions.Ref("apps/v1", "Deployment", p.NS+"-top", "top")); err != nil {
