@@ -135,15 +135,11 @@ func refreshFleet(t testing.TB, p *platform) {
 	}
 }
 
-// TestFleetExistingCluster: install wires the fleet; with no fleetup
-// process running, External Secrets registers a workload cluster of the
-// existing flavour in Argo CD with its profile's labels, and its stages
-// Application delivers the profile's bundle to it (not to the hub) in
-// dependency order. A
-// profile commit switching an addon off removes it from that cluster;
-// deleting the cluster file deregisters it.
-func TestFleetExistingCluster(t *testing.T) {
-	env.Need(t)
+// installWithFleet installs a platform whose fleet has one workload
+// cluster of the existing flavour, w<hub>, following the Applications from
+// before the install.
+func installWithFleet(t *testing.T) (*platform, string, *envtest.Cluster, *appEvents) {
+	t.Helper()
 	p := newPlatform(t, options{})
 	name := "w" + p.Cluster
 	w := existingCluster(t, name)
@@ -152,6 +148,19 @@ func TestFleetExistingCluster(t *testing.T) {
 	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
 		t.Fatalf("install: %v", err)
 	}
+	return p, name, w, events
+}
+
+// TestFleetExistingCluster: install wires the fleet; with no fleetup
+// process running, External Secrets registers a workload cluster of the
+// existing flavour in Argo CD with its profile's labels, and its stages
+// Application delivers the profile's bundle to it (not to the hub) in
+// dependency order. A profile commit switching an addon off, whose blast
+// radius fleet diff shows first, removes it from that cluster; deleting
+// the cluster file deregisters it.
+func TestFleetExistingCluster(t *testing.T) {
+	env.Need(t)
+	p, name, w, events := installWithFleet(t)
 	begin := time.Now()
 	ctx := timeout(t, 5*time.Minute)
 	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
@@ -379,13 +388,7 @@ func contained(want, got any, path string) (string, bool) {
 // addons keep running in the workload cluster; a second run converges.
 func TestUninstallWithFleet(t *testing.T) {
 	env.Need(t)
-	p := newPlatform(t, options{})
-	name := "w" + p.Cluster
-	w := existingCluster(t, name)
-	withFleet(t, p, name)
-	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
-		t.Fatalf("install: %v", err)
-	}
+	p, name, w, _ := installWithFleet(t)
 	ctx := timeout(t, 5*time.Minute)
 	for addon := range bundleGraph {
 		waitApplication(t, ctx, argocd.ApplicationName(addon, name), addon+" delivered to the workload cluster", func(u *unstructured.Unstructured) (bool, error) {
