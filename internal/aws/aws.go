@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,9 +100,6 @@ type Identity struct {
 func (c *Clients) Identity(ctx context.Context) (Identity, error) {
 	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		if strings.Contains(err.Error(), "get credentials") {
-			return Identity{}, fmt.Errorf("no usable AWS credentials (environment, shared profile incl. SSO, web identity or instance role): pass --profile, set AWS_PROFILE, or run `aws sso login` first: %w", err)
-		}
 		return Identity{}, Explain(err)
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}, nil

@@ -285,3 +285,38 @@ func TestRESTConfigSendsToken(t *testing.T) {
 		t.Errorf("Authorization: %q", got)
 	}
 }
+
+// TestNoCredentials: with no credentials anywhere (no keys, no profile
+// files, no instance role), a call says what is missing and the ways to
+// give it, not the SDK's chain of attempts.
+func TestNoCredentials(t *testing.T) {
+	s := awsserver.Start(t, region)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	c, err := aws.New(context.Background(), aws.Options{Region: region, Endpoint: s.URL, MaxBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"identity": func() error { _, err := c.Identity(context.Background()); return err },
+		"cluster":  func() error { _, err := c.Cluster(context.Background(), "hub"); return err },
+	} {
+		err := call()
+		var ce *aws.CredentialsError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%s: want a CredentialsError, got %v", name, err)
+		}
+		for _, want := range []string{"no AWS credentials found", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "--target kubeconfig"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: the error does not say %q: %v", name, want, err)
+			}
+		}
+		if strings.Contains(err.Error(), "IMDS") {
+			t.Errorf("%s: the SDK's chain shows: %v", name, err)
+		}
+	}
+}

@@ -25,12 +25,32 @@ func (e *DeniedError) Error() string {
 
 func (e *DeniedError) Unwrap() error { return e.Err }
 
+// CredentialsError is a call made with no usable AWS credentials: the
+// SDK's chain of attempts says what it tried, not what the user can do.
+type CredentialsError struct{ Err error }
+
+func (e *CredentialsError) Error() string {
+	return "no AWS credentials found; fleetup reads them as the AWS SDKs do, from one of:\n" +
+		"  - a profile: --profile NAME or AWS_PROFILE=NAME (~/.aws/config, ~/.aws/credentials; for an SSO profile, log in first)\n" +
+		"  - keys in the environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones)\n" +
+		"  - the role of where it runs: an EC2 instance profile, IRSA or EKS Pod Identity\n" +
+		"or reach an existing cluster without AWS: --target kubeconfig (or target: kubeconfig in config.yaml)"
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
 // Explain turns an access-denied error into a DeniedError naming the
-// missing IAM permission; other errors are returned as they are.
+// missing IAM permission, and a call that found no credentials into a
+// CredentialsError; other errors are returned as they are.
 func Explain(err error) error {
-	var api smithy.APIError
 	var op *smithy.OperationError
-	if !errors.As(err, &api) || !errors.As(err, &op) {
+	// The SDK's auth step wraps the credential chain's failure so; the
+	// chain has no error type of its own.
+	if errors.As(err, &op) && strings.Contains(op.Err.Error(), "get identity: get credentials:") {
+		return &CredentialsError{Err: err}
+	}
+	var api smithy.APIError
+	if !errors.As(err, &api) || op == nil {
 		return err
 	}
 	switch api.ErrorCode() {

@@ -38,6 +38,15 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		// client-go's own words name an environment variable that fleetup
+		// does not read (KUBERNETES_MASTER).
+		where := "$KUBECONFIG and ~/.kube/config"
+		if kubeconfig != "" {
+			where = kubeconfig
+		}
+		return nil, fmt.Errorf("no kubeconfig: nothing to connect with in %s; give one with --kubeconfig FILE or KUBECONFIG=FILE (and --context NAME for another context than its current one), or let fleetup reach the cluster itself: target: eks (AWS credentials) or target: kind in config.yaml", where)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}

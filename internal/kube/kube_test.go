@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,26 @@ func TestRESTConfigContext(t *testing.T) {
 	}
 	if _, err := kube.RESTConfig(env.Kubeconfig, "nope"); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown context: %v", err)
+	}
+}
+
+// TestRESTConfigEmpty: a kubeconfig with nothing in it says how to give
+// one, not client-go's KUBERNETES_MASTER hint.
+func TestRESTConfigEmpty(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := kube.RESTConfig(empty, "")
+	if err == nil {
+		t.Fatal("an empty kubeconfig loaded")
+	}
+	for _, want := range []string{"no kubeconfig", empty, "--kubeconfig FILE", "target: eks"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "KUBERNETES_MASTER") {
+		t.Errorf("client-go's hint shows: %v", err)
 	}
 }
