@@ -101,6 +101,7 @@ type Globals struct {
 	GlobalSelectors     map[string]string `yaml:"globalSelectors" doc:"matchLabels added to every ApplicationSet's cluster generator."`
 	GoTemplateOptions   []string          `yaml:"goTemplateOptions" doc:"Default goTemplateOptions."`
 	AppsetPrefix        string            `yaml:"appsetPrefix" doc:"Prefix of ApplicationSet names."`
+	StagedDelivery      *decode.Bool      `yaml:"stagedDelivery" doc:"fleetup: whether workload clusters get their addons through one stages Application each, in dependency order (default true)."`
 	UseValuesFilePrefix decode.Bool       `yaml:"useValuesFilePrefix" doc:"CNOE: look up values files under a prefix."`
 	ValuesFilePrefix    string            `yaml:"valuesFilePrefix" doc:"CNOE: the prefix."`
 }
