@@ -68,8 +68,12 @@ func TestPlanJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan -o json is not JSON: %v", err)
 	}
-	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 8 || len(p.Graph.Levels) != 3 {
+	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 9 || len(p.Graph.Levels) != 3 {
 		t.Errorf("unexpected plan: %+v", p)
+	}
+	// One per addon, and the workload clusters' stages ApplicationSet.
+	if last := p.ApplicationSets[len(p.ApplicationSets)-1]; last.Name != "fleetup-stages" {
+		t.Errorf("the last ApplicationSet is %+v, not fleetup-stages", last)
 	}
 	if p.HelmReleases[0].Chart != "argo-cd" || p.HelmReleases[1].Chart != "external-secrets" {
 		t.Errorf("releases: %+v", p.HelmReleases)

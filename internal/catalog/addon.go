@@ -112,3 +112,27 @@ func (s Source) String() string {
 	}
 	return string(s.Kind) + " " + s.Chart + " " + s.Version
 }
+
+// argoCDAdmin is Argo CD's initial admin password, which its server
+// writes on first start (and an admin may delete once changed).
+func argoCDAdmin() Credential {
+	return Credential{Name: "admin", Username: "admin", Secret: "argocd-initial-admin-secret", PasswordKey: "password"}
+}
+
+// InitialCredentials are the addon's credentials entries; Argo CD's
+// initial admin password when the argo-cd chart declares none (a CNOE
+// catalog knows no such key).
+func (a *Addon) InitialCredentials() []Credential {
+	if len(a.Credentials) == 0 && a.Chart() == "argo-cd" {
+		return []Credential{argoCDAdmin()}
+	}
+	return a.Credentials
+}
+
+// SecretNamespace is where the credential's Secret is.
+func (c Credential) SecretNamespace(a *Addon) string {
+	if c.Namespace != "" {
+		return c.Namespace
+	}
+	return a.TargetNamespace()
+}

@@ -40,6 +40,7 @@ type Addon struct {
 	HealthTimeout        decode.Duration    `yaml:"healthTimeout" doc:"fleetup: how long the addon may take to become healthy once started."`
 	CRDGroups            []string           `yaml:"crdGroups" doc:"fleetup: API groups of the CRDs the addon installs, for uninstall --purge-crds."`
 	Stateful             *StatefulResources `yaml:"stateful" doc:"fleetup: PersistentVolumeClaims the addon leaves behind, deleted by uninstall unless --keep-pvcs."`
+	Credentials          []Credential       `yaml:"credentials" doc:"fleetup: initial credentials a user needs that the addon keeps in a Secret, shown by fleetup secrets."`
 	// Selected is set by validation: enabled and its selector matches the hub.
 	Selected bool `yaml:"-"`
 	// Skip says why an addon is not installed (disabled, not selected).
@@ -60,6 +61,17 @@ type Resource struct {
 	ManifestPath string         `yaml:"manifestPath" doc:"Directory under packages/<chartName>/, e.g. manifests."`
 	Type         string         `yaml:"type" doc:"manifests, or a chart type."`
 	Helm         map[string]any `yaml:"helm" doc:"Helm settings of this source."`
+}
+
+// Credential is a user's initial credentials that an addon keeps in a
+// Secret of the cluster (an admin password the chart generates).
+type Credential struct {
+	Name        string `yaml:"name" required:"true" doc:"What they are for, e.g. admin."`
+	Secret      string `yaml:"secret" required:"true" doc:"The Secret holding them."`
+	Namespace   string `yaml:"namespace" doc:"The Secret's namespace; the addon's when empty."`
+	Username    string `yaml:"username" doc:"The user name, when it is fixed."`
+	UsernameKey string `yaml:"usernameKey" doc:"The Secret's key holding the user name, when it is generated."`
+	PasswordKey string `yaml:"passwordKey" required:"true" doc:"The Secret's key holding the password or token."`
 }
 
 // StatefulResources says which PVCs belong to an addon.

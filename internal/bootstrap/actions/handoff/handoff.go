@@ -71,8 +71,12 @@ func Summary(p *plan.Plan) []string {
 			url = "https://argocd." + d
 		}
 	}
+	argo := "argocd"
+	if a := p.Catalog.ByChart("argo-cd"); a != nil {
+		argo = a.Name
+	}
 	return []string{
 		"Argo CD: " + url,
-		"initial admin password: kubectl -n " + ns + " get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d",
+		"initial admin password: fleetup secrets " + argo + " --show",
 	}
 }
