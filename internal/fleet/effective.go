@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fleetup/fleetup/internal/decode"
 	"gopkg.in/yaml.v3"
@@ -40,10 +41,12 @@ func (l *fleetLoader) merge(c *Cluster) decode.Errors {
 	profile := f.Profiles[c.Profile]
 	c.Sources = []Source{{Layer: "chart", File: f.ChartValues, Missing: f.Chart == nil}, {Layer: "profile", Name: c.Profile, File: profile.File}}
 	files := []*ValueFile{profile}
+	key := []string{c.Profile}
 	for _, layer := range f.Settings.Layers {
 		vf := f.Inventory[layer][c.Layers[layer]]
 		c.Sources = append(c.Sources, Source{Layer: layer, Name: vf.Name, File: vf.File})
 		files = append(files, vf)
+		key = append(key, vf.Name)
 	}
 	c.Sources = append(c.Sources, Source{Layer: "cluster", Name: c.Name, File: c.File})
 	trees := make([]*Value, 0, len(files)+1)
@@ -56,12 +59,49 @@ func (l *fleetLoader) merge(c *Cluster) decode.Errors {
 	if l.bad[f.ChartValues] {
 		return nil
 	}
-	var chart *Value
-	if f.Chart != nil {
-		chart = f.Chart.Tree
-	}
-	c.Effective = Merge(chart, append(trees, c.Own)...)
+	c.Effective = coalesce(overlay(l.memo.files(strings.Join(key, "\x00"), trees), c.Own), l.memo.chart(f.Chart))
 	return checkEffective(c)
+}
+
+// mergeMemo keeps, for one Load, what many clusters' merges share: the
+// chart's values prepared for coalescing, and the overlay of each
+// combination of profile and layer values (10,000 clusters use a few
+// hundred). Laying the cluster's own level over that overlay gives
+// the same tree: Helm's first pass is a left fold.
+type mergeMemo struct {
+	mu       sync.Mutex
+	prepared *Value
+	overlays map[string]*Value
+}
+
+// chart is prepareChart(vf's tree), computed once.
+func (m *mergeMemo) chart(vf *ValueFile) *Value {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.prepared == nil {
+		var tree *Value
+		if vf != nil {
+			tree = vf.Tree
+		}
+		m.prepared = prepareChart(tree)
+	}
+	return m.prepared
+}
+
+// files is overlayAll(trees), computed once per key: the names of the
+// profile and layer values the trees are read from, in order.
+func (m *mergeMemo) files(key string, trees []*Value) *Value {
+	m.mu.Lock()
+	v, ok := m.overlays[key]
+	m.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = overlayAll(trees)
+	m.mu.Lock()
+	m.overlays[key] = v
+	m.mu.Unlock()
+	return v
 }
 
 // node is where v was set, as errAt takes it; nil for no value.
