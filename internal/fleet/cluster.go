@@ -26,7 +26,7 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 	if root.Kind != yaml.MappingNode {
 		return nil, decode.Errors{errAt(file, root, "", "the file is not a mapping", "a mapping with name, profile and one key per layer", "")}
 	}
-	hv, err := helmRead(data)
+	hv, err := helmValues(root, data)
 	if err != nil {
 		return nil, decode.Errors{helmError(file, err)}
 	}
