@@ -100,9 +100,9 @@ func (p *clusterParser) key(k *yaml.Node) (string, bool) {
 	if p.seen == nil {
 		p.seen = map[string]bool{}
 	}
-	all := append(slices.Clone(clusterKeys), p.layers...)
 	switch {
-	case !slices.Contains(all, key):
+	case !slices.Contains(clusterKeys, key) && !slices.Contains(p.layers, key):
+		all := append(slices.Clone(clusterKeys), p.layers...)
 		hint := decode.DidYouMean(key, all)
 		if hint == "" {
 			hint = "layers are listed in fleet/fleet.yaml"

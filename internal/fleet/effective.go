@@ -38,28 +38,31 @@ func (l *fleetLoader) resolve(c *Cluster) decode.Errors {
 // Helm's order: chart < profile < each layer < the cluster itself.
 func (l *fleetLoader) merge(c *Cluster) decode.Errors {
 	f := l.f
+	layers := f.Settings.Layers
 	profile := f.Profiles[c.Profile]
-	c.Sources = []Source{{Layer: "chart", File: f.ChartValues, Missing: f.Chart == nil}, {Layer: "profile", Name: c.Profile, File: profile.File}}
-	files := []*ValueFile{profile}
-	key := []string{c.Profile}
-	for _, layer := range f.Settings.Layers {
+	c.Sources = make([]Source, 0, len(layers)+3)
+	c.Sources = append(c.Sources, Source{Layer: "chart", File: f.ChartValues, Missing: f.Chart == nil}, Source{Layer: "profile", Name: c.Profile, File: profile.File})
+	files := make([]*ValueFile, 0, len(layers)+1)
+	files = append(files, profile)
+	var key strings.Builder // the names of the files below the cluster
+	key.WriteString(c.Profile)
+	for _, layer := range layers {
 		vf := f.Inventory[layer][c.Layers[layer]]
 		c.Sources = append(c.Sources, Source{Layer: layer, Name: vf.Name, File: vf.File})
 		files = append(files, vf)
-		key = append(key, vf.Name)
+		key.WriteByte(0)
+		key.WriteString(vf.Name)
 	}
 	c.Sources = append(c.Sources, Source{Layer: "cluster", Name: c.Name, File: c.File})
-	trees := make([]*Value, 0, len(files)+1)
 	for _, vf := range files {
 		if l.bad[vf.File] {
 			return nil // reported with that file
 		}
-		trees = append(trees, vf.Tree)
 	}
 	if l.bad[f.ChartValues] {
 		return nil
 	}
-	c.Effective = coalesce(overlay(l.memo.files(strings.Join(key, "\x00"), trees), c.Own), l.memo.chart(f.Chart))
+	c.Effective = coalesce(overlay(l.memo.files(key.String(), files), c.Own), l.memo.chart(f.Chart))
 	return checkEffective(c)
 }
 
@@ -88,14 +91,18 @@ func (m *mergeMemo) chart(vf *ValueFile) *Value {
 	return m.prepared
 }
 
-// files is overlayAll(trees), computed once per key: the names of the
-// profile and layer values the trees are read from, in order.
-func (m *mergeMemo) files(key string, trees []*Value) *Value {
+// files is the overlay of the files' trees, computed once per key: the
+// names of the profile and layer values they are, in order.
+func (m *mergeMemo) files(key string, files []*ValueFile) *Value {
 	m.mu.Lock()
 	v, ok := m.overlays[key]
 	m.mu.Unlock()
 	if ok {
 		return v
+	}
+	trees := make([]*Value, len(files))
+	for i, vf := range files {
+		trees[i] = vf.Tree
 	}
 	v = overlayAll(trees)
 	m.mu.Lock()
