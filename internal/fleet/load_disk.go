@@ -43,22 +43,48 @@ func (d diskFS) ReadFile(name string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: full, Err: err}
 	}
 	defer syscall.Close(fd) //nolint:errcheck // read only: nothing to lose
-	data := make([]byte, 0, 4096)
+	// Fleet files are small: read into the stack and copy out what was
+	// read, not a 4 KiB buffer per file for the collector to clear.
+	var small [4096]byte
+	n, err := readFull(fd, small[:])
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: full, Err: err}
+	}
+	if n < len(small) {
+		return append([]byte(nil), small[:n]...), nil
+	}
+	data := append(make([]byte, 0, 2*len(small)), small[:]...)
 	for {
-		n, err := syscall.Read(fd, data[len(data):cap(data)])
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := readFull(fd, data[len(data):cap(data)])
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: full, Err: err}
+		}
+		data = data[:len(data)+n]
+		if len(data) < cap(data) {
+			return data, nil
+		}
+	}
+}
+
+// readFull reads into buf until it is full or the file ends.
+func readFull(fd int, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
 		switch {
 		case errors.Is(err, syscall.EINTR):
 			continue
 		case err != nil:
-			return nil, &fs.PathError{Op: "read", Path: full, Err: err}
-		case n == 0:
-			return data, nil
+			return n, err
+		case m == 0:
+			return n, nil
 		}
-		data = data[:len(data)+n]
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
+		n += m
 	}
+	return n, nil
 }
 
 var (

@@ -3,6 +3,7 @@ package fleet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,11 +24,13 @@ func TestDirFS(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "big.yaml"), big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "empty.yaml"), nil, 0o644); err != nil {
-		t.Fatal(err)
+	for _, n := range []int{0, 1, 4095, 4096, 4097, 8192, 8193, 16384} { // around the first read and each growth
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("size-%d.yaml", n)), bytes.Repeat([]byte("#"), n), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fsys, want := DirFS(dir), os.DirFS(dir)
-	if err := fstest.TestFS(fsys, "big.yaml", "empty.yaml", "fleet.yaml", "clusters/prod-acme-fra.yaml"); err != nil {
+	if err := fstest.TestFS(fsys, "big.yaml", "size-0.yaml", "size-4096.yaml", "fleet.yaml", "clusters/prod-acme-fra.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	err := fs.WalkDir(want, ".", func(p string, d fs.DirEntry, err error) error {
