@@ -30,7 +30,8 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 	if err != nil {
 		return nil, decode.Errors{helmError(file, err)}
 	}
-	c := &Cluster{File: file, Layers: map[string]string{}, pos: map[string]*yaml.Node{"": root}}
+	// pos keeps only positions: the parsed tree is garbage once read.
+	c := &Cluster{File: file, Layers: map[string]string{}, pos: map[string]*yaml.Node{"": at(root)}}
 	p := &clusterParser{c: c, file: file, layers: layers}
 	identity := &Value{Map: map[string]*Value{}, Origin: originOf(file, "cluster", root)}
 	layerVals := &Value{Map: map[string]*Value{}, Origin: originOf(file, "cluster", root)}
@@ -41,7 +42,9 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 		if !ok {
 			continue
 		}
-		c.pos[key] = k
+		if key == "name" { // where a duplicate name is shown
+			c.pos[key] = at(k)
+		}
 		switch {
 		case key == "name":
 			p.nameNode = v
@@ -75,6 +78,9 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 	}
 	return c, p.errs
 }
+
+// at is n's position alone, for errAt.
+func at(n *yaml.Node) *yaml.Node { return &yaml.Node{Line: n.Line, Column: n.Column} }
 
 type clusterParser struct {
 	c      *Cluster
