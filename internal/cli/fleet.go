@@ -56,7 +56,7 @@ func (fl *Fleet) loadWithConfig(ctx context.Context) (*fleet.Fleet, string, *con
 	if err != nil {
 		return nil, "", nil, err
 	}
-	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
+	f, err := fleet.Load(ctx, fleet.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
 	fl.root = filepath.Dir(abs)
 	return f, filepath.Base(abs), cfg, err
 }

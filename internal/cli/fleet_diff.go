@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 
@@ -131,7 +130,7 @@ func (d *FleetDiff) revision(ctx context.Context, repo *gitrepo.Repo, rev, root,
 // workingTree loads the fleet on disk, as validate does.
 func (d *FleetDiff) workingTree(ctx context.Context, abs string, opts fleet.Options) (*diffSide, error) {
 	side := fleet.DiffSide{WorkingTree: true, FleetExists: true}
-	f, err := fleet.Load(ctx, os.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
+	f, err := fleet.Load(ctx, fleet.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
 	if err != nil {
 		return nil, d.invalid(side, filepath.Base(abs), err)
 	}

@@ -77,7 +77,7 @@ tags: {managed-by: fleetup, profile: p%d}
 func BenchmarkLoad10000Clusters(b *testing.B) {
 	dir := b.TempDir()
 	writeSyntheticFleet(b, dir, 10000)
-	fsys := os.DirFS(dir)
+	fsys := DirFS(dir)
 	ctx := context.Background()
 	var live uint64
 	cpu := cpuTime(b)

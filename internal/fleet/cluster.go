@@ -26,11 +26,12 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 	if root.Kind != yaml.MappingNode {
 		return nil, decode.Errors{errAt(file, root, "", "the file is not a mapping", "a mapping with name, profile and one key per layer", "")}
 	}
-	hv, err := helmRead(data)
+	hv, err := helmValues(root, data)
 	if err != nil {
 		return nil, decode.Errors{helmError(file, err)}
 	}
-	c := &Cluster{File: file, Layers: map[string]string{}, pos: map[string]*yaml.Node{"": root}}
+	// pos keeps only positions: the parsed tree is garbage once read.
+	c := &Cluster{File: file, Layers: map[string]string{}, pos: map[string]*yaml.Node{"": at(root)}}
 	p := &clusterParser{c: c, file: file, layers: layers}
 	identity := &Value{Map: map[string]*Value{}, Origin: originOf(file, "cluster", root)}
 	layerVals := &Value{Map: map[string]*Value{}, Origin: originOf(file, "cluster", root)}
@@ -41,7 +42,9 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 		if !ok {
 			continue
 		}
-		c.pos[key] = k
+		if key == "name" { // where a duplicate name is shown
+			c.pos[key] = at(k)
+		}
 		switch {
 		case key == "name":
 			p.nameNode = v
@@ -76,6 +79,9 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 	return c, p.errs
 }
 
+// at is n's position alone, for errAt.
+func at(n *yaml.Node) *yaml.Node { return &yaml.Node{Line: n.Line, Column: n.Column} }
+
 type clusterParser struct {
 	c      *Cluster
 	file   string
@@ -100,9 +106,9 @@ func (p *clusterParser) key(k *yaml.Node) (string, bool) {
 	if p.seen == nil {
 		p.seen = map[string]bool{}
 	}
-	all := append(slices.Clone(clusterKeys), p.layers...)
 	switch {
-	case !slices.Contains(all, key):
+	case !slices.Contains(clusterKeys, key) && !slices.Contains(p.layers, key):
+		all := append(slices.Clone(clusterKeys), p.layers...)
 		hint := decode.DidYouMean(key, all)
 		if hint == "" {
 			hint = "layers are listed in fleet/fleet.yaml"

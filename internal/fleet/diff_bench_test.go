@@ -57,7 +57,7 @@ func loadHEADAndWorkingTree(ctx context.Context, dir string, cache *LoadCache) (
 	if err != nil {
 		return nil, nil, err
 	}
-	if head, err = Load(ctx, os.DirFS(dir), "fleet", Options{Cache: cache}); err != nil {
+	if head, err = Load(ctx, DirFS(dir), "fleet", Options{Cache: cache}); err != nil {
 		return nil, nil, err
 	}
 	if base, err = Load(ctx, snap.FS, "fleet", Options{Cache: cache}); err != nil {

@@ -33,6 +33,8 @@ type fleetLoader struct {
 	// bad are files with problems: clusters using them are not merged,
 	// which would only repeat the problem.
 	bad map[string]bool
+	// memo shares merge work between clusters.
+	memo *mergeMemo
 }
 
 // Load reads the fleet directory dir of fsys, a view of the repository
@@ -40,7 +42,7 @@ type fleetLoader struct {
 // paths in fsys), checks everything and merges every cluster's values.
 // Every problem comes back at once as decode.Errors; other errors are I/O.
 func Load(ctx context.Context, fsys fs.FS, dir string, opts Options) (*Fleet, error) {
-	l := &fleetLoader{ctx: ctx, fsys: fsys, opts: opts, bad: map[string]bool{},
+	l := &fleetLoader{ctx: ctx, fsys: fsys, opts: opts, bad: map[string]bool{}, memo: &mergeMemo{overlays: map[string]*Value{}},
 		f: &Fleet{Dir: dir, Profiles: map[string]*ValueFile{}, Inventory: map[string]map[string]*ValueFile{}}}
 	if err := l.load(); err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ func readValues(file, layer string, data []byte, dups bool) (root *yaml.Node, tr
 	if root.Kind != yaml.MappingNode {
 		return nil, nil, decode.Errors{errAt(file, root, "", "the file is not a mapping", "a mapping of values (key: value)", "")}
 	}
-	hv, err := helmRead(data)
+	hv, err := helmValues(root, data)
 	if err != nil {
 		return nil, nil, decode.Errors{helmError(file, err)}
 	}
