@@ -101,6 +101,12 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 		return out, err
 	}
 	out.Changed = counts.Changed()
+	// On a rerun Argo CD may still hold an older commit of the branch (it
+	// polls Git every few minutes): compare the catalog and the hub's
+	// addons with Git now, so that nothing below is judged by an old one.
+	if err := argocd.Refresh(ctx, env.Kube, p.ArgoNamespace(), hubApplications(p)...); err != nil {
+		return out, fmt.Errorf("gitops: %w", err)
+	}
 	app, err := WaitSynced(ctx, env)
 	if err != nil {
 		return out, err
@@ -125,6 +131,16 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	}
 	out.Summary = fmt.Sprintf("%s%d repository secrets, %s: %s; Application %s synced %s from Git%s", which, len(p.RepoSecrets), objectList(p), counts, p.GitOps.Application, short(app.Revision), fleet)
 	return out, nil
+}
+
+// hubApplications names the catalog's Application and the hub's addon
+// Applications.
+func hubApplications(p *plan.Plan) []string {
+	names := []string{p.GitOps.Application}
+	for _, a := range p.Catalog.Installed() {
+		names = append(names, actions.ApplicationRef(p, a.Name).GetName())
+	}
+	return names
 }
 
 // WaitSynced waits until the catalog's Application is Synced and Healthy

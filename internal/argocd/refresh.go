@@ -1,0 +1,32 @@
+package argocd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fleetup/fleetup/internal/kube"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Refresh asks Argo CD to compare each named Application in ns with Git
+// again now, resolving its branch anew (a requested refresh bypasses the
+// repo-server's revision cache): a rerun must not judge an addon by a
+// commit older than the one it was started on. Applications that do not
+// exist are skipped; Read reports an Application as not current until
+// the controller has done it.
+func Refresh(ctx context.Context, kc *kube.Client, ns string, names ...string) error {
+	patch := []byte(`{"metadata":{"annotations":{"` + RefreshAnnotation + `":"normal"}}}`)
+	ri := kc.Dynamic.Resource(kube.Applications).Namespace(ns)
+	for _, name := range names {
+		_, err := ri.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: kube.FieldManager})
+		if apierrors.IsNotFound(err) || kube.IsNoMatch(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("refresh Application %s/%s: %w", ns, name, err)
+		}
+	}
+	return nil
+}
