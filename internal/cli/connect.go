@@ -34,6 +34,20 @@ func (g *Global) AWS(ctx context.Context, cfg *config.Config) (*aws.Clients, err
 	return aws.New(ctx, aws.Options{Region: cfg.Region, Profile: g.Profile})
 }
 
+// ConnectInstalled connects to an installed platform's cluster for a
+// command that only reads it: a kind cluster that does not exist is
+// nothing installed, not something to create.
+func (g *Global) ConnectInstalled(ctx context.Context, cfg *config.Config) (*kube.Client, error) {
+	conn, err := g.Connect(ctx, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Kube == nil {
+		return nil, fmt.Errorf("kind cluster %s does not exist: nothing is installed (fleetup install creates it)", cfg.ClusterName)
+	}
+	return conn.Kube, nil
+}
+
 // Connect reaches the target cluster: an EKS cluster through the AWS API
 // (no kubeconfig), the kind cluster (created first when create is set), or
 // the --kubeconfig/--context cluster.

@@ -48,14 +48,11 @@ func (s *Secrets) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := g.Connect(ctx, pl.Config, false)
+	kc, err := g.ConnectInstalled(ctx, pl.Config)
 	if err != nil {
 		return err
 	}
-	if conn.Kube == nil {
-		return fmt.Errorf("kind cluster %s does not exist: nothing is installed (fleetup install creates it)", pl.Config.ClusterName)
-	}
-	views, err := readCredentials(ctx, conn.Kube, addons, s.Show)
+	views, err := readCredentials(ctx, kc, addons, s.Show)
 	if err != nil {
 		return err
 	}

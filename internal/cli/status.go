@@ -35,14 +35,10 @@ func (s *Status) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := g.Connect(ctx, pl.Config, false)
+	kc, err := g.ConnectInstalled(ctx, pl.Config)
 	if err != nil {
 		return err
 	}
-	if conn.Kube == nil {
-		return fmt.Errorf("kind cluster %s does not exist: nothing is installed (fleetup install creates it)", pl.Config.ClusterName)
-	}
-	kc := conn.Kube
 	out := &redactingWriter{w: g.Stdout, g: g}
 	st, err := status.Read(ctx, kc, pl)
 	if err != nil {
