@@ -120,7 +120,7 @@ func (e *Env) ClusterAPI(ctx context.Context) error {
 }
 
 func (e *Env) startClusterAPI(ctx context.Context, bins map[string]string) error {
-	if err := e.lockInMemoryPorts(ctx); err != nil {
+	if err := e.lockInMemoryPorts(ctx, filepath.Join(os.TempDir(), "fleetup-envtest-capd.lock")); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, e.opts.Timeout, errors.New("the start of Cluster API timed out"))
@@ -201,11 +201,10 @@ func (e *Env) applyAs(ctx context.Context, objs []*unstructured.Unstructured) er
 	return nil
 }
 
-// lockInMemoryPorts takes the machine-wide lock on the docker provider's
-// fixed ports, held until the environment stops (or its process dies: the
-// kernel releases it).
-func (e *Env) lockInMemoryPorts(ctx context.Context) error {
-	path := filepath.Join(os.TempDir(), "fleetup-envtest-capd.lock")
+// lockInMemoryPorts takes the machine-wide lock (file path) on the docker
+// provider's fixed ports, held until the environment stops (or its process
+// dies: the kernel releases it).
+func (e *Env) lockInMemoryPorts(ctx context.Context, path string) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
