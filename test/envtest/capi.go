@@ -35,7 +35,10 @@ type capiManager struct {
 // control plane providers, and the docker provider whose in-memory backend
 // simulates machines, etcd and one API server per workload cluster.
 // POD_IP is the address the in-memory API servers listen on and that goes
-// into the clusters' endpoints and kubeconfigs.
+// into the clusters' endpoints and kubeconfigs. With no Docker daemon the
+// docker provider's DevMachineTemplate controller logs an error every few
+// seconds (it asks Docker for the host's capacity); in-memory machines do
+// not need it.
 var clusterAPIManagers = []capiManager{
 	{name: "capi-core", bin: "cluster-api-manager", module: "sigs.k8s.io/cluster-api", config: "core/config"},
 	{name: "capi-kubeadm-bootstrap", bin: "kubeadm-bootstrap-manager", module: "sigs.k8s.io/cluster-api", config: "bootstrap/kubeadm/config"},
