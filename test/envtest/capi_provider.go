@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/fleetup/fleetup/internal/kube"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -96,21 +95,11 @@ func addLabels(obj *unstructured.Unstructured, labels map[string]string) {
 // configurations get the provider's name prefix, as kustomize gives them,
 // so the providers' same-named configurations do not replace each other.
 func localWebhookConfigs(file, prefix string, port int, ca []byte) ([]*unstructured.Unstructured, error) {
-	data, err := os.ReadFile(file)
+	objs, err := readKinds(file, "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	objs, err := kube.DecodeYAML(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	var out []*unstructured.Unstructured
 	for _, o := range objs {
-		switch o.GetKind() {
-		case "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration":
-		default:
-			continue
-		}
 		o.SetName(prefix + o.GetName())
 		hooks, _, err := unstructured.NestedSlice(o.Object, "webhooks")
 		if err != nil {
@@ -128,10 +117,9 @@ func localWebhookConfigs(file, prefix string, port int, ca []byte) ([]*unstructu
 		if err := unstructured.SetNestedSlice(o.Object, hooks, "webhooks"); err != nil {
 			return nil, err
 		}
-		out = append(out, o)
 	}
-	if len(out) == 0 {
+	if len(objs) == 0 {
 		return nil, fmt.Errorf("%s: no webhook configurations", file)
 	}
-	return out, nil
+	return objs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/fleetup/fleetup/internal/kube"
@@ -113,6 +114,11 @@ func dirCRDs(dir string) ([]*unstructured.Unstructured, error) {
 }
 
 func readCRDs(file string) ([]*unstructured.Unstructured, error) {
+	return readKinds(file, "CustomResourceDefinition") // not kustomization files and the like
+}
+
+// readKinds reads the objects of file that are of one of kinds.
+func readKinds(file string, kinds ...string) ([]*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -123,7 +129,7 @@ func readCRDs(file string) ([]*unstructured.Unstructured, error) {
 	}
 	var out []*unstructured.Unstructured
 	for _, o := range objs {
-		if o.GetKind() == "CustomResourceDefinition" { // not kustomization files and the like
+		if slices.Contains(kinds, o.GetKind()) {
 			out = append(out, o)
 		}
 	}
