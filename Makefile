@@ -2,7 +2,7 @@
 #   make build      the fleetup binary in bin/
 #   make test       unit + integration/e2e tests on the real test environment,
 #                   with the race detector (builds the environment's binaries
-#                   into a cache on first use, about 25 minutes on 2 cores; then
+#                   into a cache on first use, about 30 minutes on 2 cores; then
 #                   it is reused)
 #   make test-unit  only the fast tests (no environment), with the race detector
 #   make testenv    build the test environment's binaries only

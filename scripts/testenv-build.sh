@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real components of the test environment (etcd, Kubernetes control
-# plane, kwok, Argo CD, helm, External Secrets and its chart) from pinned Go
-# module versions into a cache directory outside the repository, keyed by
-# version. A component already in the cache is skipped, so a warm run takes a
-# second.
+# plane, kwok, Argo CD, helm, External Secrets and its chart, Cluster API's
+# managers) from pinned Go module versions into a cache directory outside the
+# repository, keyed by version. A component already in the cache is skipped,
+# so a warm run takes a second.
 #
 #   scripts/testenv-build.sh            build what is missing, print the cache dir
 #   FLEETUP_TESTENV_CACHE=DIR ...       use another cache directory
@@ -258,6 +258,38 @@ build_eso() {
 	finish external-secrets "$ESO_VERSION" "$out"
 }
 
+# Cluster API's managers: core, kubeadm bootstrap (CABPK), kubeadm control
+# plane (KCP) and the docker provider (CAPD), whose in-memory backend
+# simulates machines and workload API servers with no container runtime.
+# The test module replaces cluster-api and cluster-api/api with ../ paths, so
+# the wrapper requires all three at one version instead (shared/fleet.md).
+# Both kubeadm packages are named kubeadm: each gets its own -o.
+build_cluster_api() {
+	built cluster-api "$CLUSTER_API_VERSION" && return 0
+	log "building Cluster API $CLUSTER_API_VERSION managers: core, kubeadm bootstrap and control plane, docker (about 6 minutes)"
+	local v="${CLUSTER_API_VERSION#v}" major minor patch dir out stamp="" pkg
+	IFS=. read -r major minor patch <<<"$v"
+	out="$(build_dir cluster-api)"
+	dir="$(wrapper cluster-api sigs.k8s.io/cluster-api "$CLUSTER_API_VERSION" \
+		sigs.k8s.io/cluster-api/core sigs.k8s.io/cluster-api/bootstrap/kubeadm \
+		sigs.k8s.io/cluster-api/controlplane/kubeadm sigs.k8s.io/cluster-api/test/infrastructure/docker)"
+	pkg=sigs.k8s.io/cluster-api/version
+	stamp=" -X $pkg.gitVersion=$CLUSTER_API_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+	(
+		cd "$dir"
+		go mod edit -require="sigs.k8s.io/cluster-api/api@$CLUSTER_API_VERSION" \
+			-require="sigs.k8s.io/cluster-api/test@$CLUSTER_API_VERSION"
+		go mod tidy
+		local name p
+		for name in core:cluster-api-manager bootstrap/kubeadm:kubeadm-bootstrap-manager \
+			controlplane/kubeadm:kubeadm-control-plane-manager test/infrastructure/docker:docker-manager; do
+			p="sigs.k8s.io/cluster-api/${name%%:*}"
+			go build -trimpath -ldflags "$ldflags_base$stamp" -o "$out/bin/${name#*:}" "$p"
+		done
+	)
+	finish cluster-api "$CLUSTER_API_VERSION" "$out"
+}
+
 # The upstream External Secrets chart, for tests that install the real chart
 # (test/envtest.ESOChart). Helm insists on finding the bitwarden-sdk-server
 # dependency in charts/ even when disabled, so it is removed from Chart.yaml
@@ -314,7 +346,7 @@ rm -rf "$cache"/.build-*
 # Not inherited by apt-get: a daemon its packages start would hold the lock.
 if [[ -n "$lock_fd" ]]; then ensure_redis {lock_fd}>&-; else ensure_redis; fi
 if [[ -n "$lock_fd" ]]; then ensure_cc {lock_fd}>&-; else ensure_cc; fi
-for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart}; do
+for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart cluster-api}; do
 	"build_${c//-/_}"
 done
 log "components ready in $cache ($((SECONDS - start)) s)"

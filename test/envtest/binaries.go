@@ -87,7 +87,7 @@ func FindBinaries() (*Binaries, error) {
 	}
 	b.Redis = redis
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("test environment not built (missing %s): run `make testenv` (about 25 minutes the first time)", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("test environment not built (missing %s): run `make testenv` (about 30 minutes the first time)", strings.Join(missing, ", "))
 	}
 	return b, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/fleetup/fleetup/internal/kube"
@@ -60,6 +61,18 @@ func ModuleDir(ctx context.Context, module, version string) (string, error) {
 // no provider's webhook server runs here, and with none the API server
 // serves every version as stored.
 func LoadCRDs(ctx context.Context, sources ...CRDSource) ([]*unstructured.Unstructured, error) {
+	out, err := moduleCRDs(ctx, sources...)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		unstructured.RemoveNestedField(o.Object, "spec", "conversion")
+	}
+	return out, nil
+}
+
+// moduleCRDs reads the CRDs of sources as the modules ship them.
+func moduleCRDs(ctx context.Context, sources ...CRDSource) ([]*unstructured.Unstructured, error) {
 	versions := parseVersions()
 	var out []*unstructured.Unstructured
 	for _, s := range sources {
@@ -72,24 +85,40 @@ func LoadCRDs(ctx context.Context, sources ...CRDSource) ([]*unstructured.Unstru
 			return nil, err
 		}
 		for _, d := range s.Dirs {
-			files, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(d), "*.yaml"))
-			if err != nil || len(files) == 0 {
-				return nil, fmt.Errorf("%s@%s: no CRDs in %s", s.Module, version, d)
+			objs, err := dirCRDs(filepath.Join(dir, filepath.FromSlash(d)))
+			if err != nil {
+				return nil, fmt.Errorf("%s@%s: %w", s.Module, version, err)
 			}
-			sort.Strings(files)
-			for _, f := range files {
-				objs, err := readCRDs(f)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, objs...)
-			}
+			out = append(out, objs...)
 		}
 	}
 	return out, nil
 }
 
+// dirCRDs reads the CRDs of the YAML files in dir, in file name order.
+func dirCRDs(dir string) ([]*unstructured.Unstructured, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no CRDs in %s", dir)
+	}
+	sort.Strings(files)
+	var out []*unstructured.Unstructured
+	for _, f := range files {
+		objs, err := readCRDs(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
 func readCRDs(file string) ([]*unstructured.Unstructured, error) {
+	return readKinds(file, "CustomResourceDefinition") // not kustomization files and the like
+}
+
+// readKinds reads the objects of file that are of one of kinds.
+func readKinds(file string, kinds ...string) ([]*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -100,11 +129,9 @@ func readCRDs(file string) ([]*unstructured.Unstructured, error) {
 	}
 	var out []*unstructured.Unstructured
 	for _, o := range objs {
-		if o.GetKind() != "CustomResourceDefinition" {
-			continue // kustomization files and the like
+		if slices.Contains(kinds, o.GetKind()) {
+			out = append(out, o)
 		}
-		unstructured.RemoveNestedField(o.Object, "spec", "conversion")
-		out = append(out, o)
 	}
 	return out, nil
 }

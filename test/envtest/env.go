@@ -65,6 +65,13 @@ type Env struct {
 	hub         *Cluster
 	workloadsMu sync.Mutex
 	workloads   map[string]*Cluster
+	// Cluster API is started on demand, once (ClusterAPI).
+	capiMu      sync.Mutex
+	capiStarted bool
+	capiErr     error
+	// closers release what outlives the processes' start (locks), after
+	// the processes are stopped.
+	closers []func() error
 }
 
 // Start brings up the environment; on error everything started is stopped.
@@ -175,11 +182,14 @@ func (e *Env) run(name, bin string, args, env []string) (*process, error) {
 // removes its directory unless FLEETUP_TESTENV_KEEP is set.
 func (e *Env) Stop() {
 	e.mu.Lock()
-	procs := e.procs
-	e.procs = nil
+	procs, closers := e.procs, e.closers
+	e.procs, e.closers = nil, nil
 	e.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		procs[i].stop(5 * time.Second)
+	}
+	for _, c := range closers {
+		_ = c()
 	}
 	if os.Getenv("FLEETUP_TESTENV_KEEP") == "" {
 		os.RemoveAll(e.Dir)

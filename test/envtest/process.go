@@ -111,9 +111,11 @@ func (p *process) tail(n int) string {
 // an outgoing connection (another environment's clients, running at the
 // same time) could otherwise be taken between choosing it and the
 // component binding it. Each is checked by binding it; all are held until
-// all are chosen.
+// all are chosen. Ports below 21000 are left to Cluster API's in-memory
+// backend, which gives its workload API servers 20000, 20001, ... without
+// checking that they are free.
 func freePorts(n int) ([]int, error) {
-	lo, hi := 20000, ephemeralLow()
+	lo, hi := 21000, ephemeralLow()
 	if hi-lo < 2000 {
 		lo, hi = 0, 0 // no room below the ephemeral range: let the kernel choose
 	}
