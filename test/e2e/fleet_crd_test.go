@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/fleet/chart"
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
@@ -107,19 +106,7 @@ func renderExampleAs(t *testing.T, example string) exampleCluster {
 	if err := os.WriteFile(filepath.Join(root, "fleet", "clusters", name+".yaml"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := fleet.Load(context.Background(), os.DirFS(root), "fleet", fleet.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := chart.Load(root, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := f.Cluster(name)
-	ms, err := ch.Render(context.Background(), c, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ms := envtest.RenderFleetCluster(t, root, name, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
 	flavour, _ := c.Effective.Get("provider", "flavour").Leaf.(string)
 	return exampleCluster{name: name, argoNS: argoNS, flavour: flavour, manifests: ms}
 }

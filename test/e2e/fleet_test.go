@@ -295,19 +295,8 @@ var (
 // same value on the live one (the API server only adds defaults).
 func sameAsArgoCD(t *testing.T, ctx context.Context, p *platform, name string) {
 	t.Helper()
-	f, err := fleet.Load(ctx, os.DirFS(p.RepoDir), "fleet", fleet.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := chart.Load(p.RepoDir, f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := p.plan(t).Config
-	ms, err := ch.Render(ctx, f.Cluster(name), &chart.Platform{RepoURL: cfg.Repo.URL, Revision: cfg.Repo.Revision, BasePath: cfg.Repo.BasePath})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ms := envtest.RenderFleetCluster(t, p.RepoDir, name, &chart.Platform{RepoURL: cfg.Repo.URL, Revision: cfg.Repo.Revision, BasePath: cfg.Repo.BasePath})
 	app, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", fleet.AppName(name)))
 	if err != nil || app == nil {
 		t.Fatalf("Application %s: %v", fleet.AppName(name), err)

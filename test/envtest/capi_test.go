@@ -3,12 +3,10 @@ package envtest
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/fleet/chart"
 	"github.com/fleetup/fleetup/internal/kube"
 	corev1 "k8s.io/api/core/v1"
@@ -139,23 +137,7 @@ func TestClusterAPIInMemory(t *testing.T) {
 // Argo CD's namespace and a store, checked elsewhere).
 func renderCAPIObjects(t *testing.T, name string) []*unstructured.Unstructured {
 	t.Helper()
-	const root = "../.."
-	f, err := fleet.Load(context.Background(), os.DirFS(root), "fleet", fleet.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := chart.Load(root, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := f.Cluster(name)
-	if c == nil {
-		t.Fatalf("the shipped fleet has no cluster %s", name)
-	}
-	ms, err := ch.Render(context.Background(), c, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ms := RenderFleetCluster(t, "../..", name, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
 	var out []*unstructured.Unstructured
 	for _, m := range ms {
 		group, _, _ := strings.Cut(m.APIVersion, "/")
