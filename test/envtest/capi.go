@@ -39,12 +39,14 @@ type capiManager struct {
 // docker provider's DevMachineTemplate controller logs an error every few
 // seconds (it asks Docker for the host's capacity); in-memory machines do
 // not need it.
-var clusterAPIManagers = []capiManager{
-	{name: "capi-core", bin: "cluster-api-manager", module: "sigs.k8s.io/cluster-api", config: "core/config"},
-	{name: "capi-kubeadm-bootstrap", bin: "kubeadm-bootstrap-manager", module: "sigs.k8s.io/cluster-api", config: "bootstrap/kubeadm/config"},
-	{name: "capi-kubeadm-control-plane", bin: "kubeadm-control-plane-manager", module: "sigs.k8s.io/cluster-api", config: "controlplane/kubeadm/config"},
-	{name: "capi-docker", bin: "docker-manager", module: "sigs.k8s.io/cluster-api/test", config: "infrastructure/docker/config",
-		env: []string{"POD_IP=127.0.0.1"}},
+func clusterAPIManagers() []capiManager {
+	return []capiManager{
+		{name: "capi-core", bin: "cluster-api-manager", module: "sigs.k8s.io/cluster-api", config: "core/config"},
+		{name: "capi-kubeadm-bootstrap", bin: "kubeadm-bootstrap-manager", module: "sigs.k8s.io/cluster-api", config: "bootstrap/kubeadm/config"},
+		{name: "capi-kubeadm-control-plane", bin: "kubeadm-control-plane-manager", module: "sigs.k8s.io/cluster-api", config: "controlplane/kubeadm/config"},
+		{name: "capi-docker", bin: "docker-manager", module: "sigs.k8s.io/cluster-api/test", config: "infrastructure/docker/config",
+			env: []string{"POD_IP=127.0.0.1"}},
+	}
 }
 
 // capiPorts of one manager, all on 127.0.0.1.
@@ -55,7 +57,7 @@ type capiPorts struct{ webhook, health, diagnostics int }
 func ClusterAPIBinaries() (map[string]string, error) {
 	dir := filepath.Join(CacheDir(), "cluster-api-"+parseVersions()["CLUSTER_API_VERSION"], "bin")
 	out := map[string]string{}
-	for _, m := range clusterAPIManagers {
+	for _, m := range clusterAPIManagers() {
 		p := filepath.Join(dir, m.bin)
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("the Cluster API managers are not built (missing %s): run `make testenv` (about 5 minutes the first time)", p)
@@ -134,14 +136,14 @@ func (e *Env) startClusterAPI(ctx context.Context, bins map[string]string) error
 	if err != nil {
 		return err
 	}
-	free, err := freePorts(3 * len(clusterAPIManagers))
+	free, err := freePorts(3 * len(clusterAPIManagers()))
 	if err != nil {
 		return err
 	}
 	version := parseVersions()["CLUSTER_API_VERSION"]
 	ports := map[string]capiPorts{}
 	var crds, hooks []*unstructured.Unstructured
-	for i, m := range clusterAPIManagers {
+	for i, m := range clusterAPIManagers() {
 		p := capiPorts{webhook: free[3*i], health: free[3*i+1], diagnostics: free[3*i+2]}
 		ports[m.name] = p
 		modDir, err := ModuleDir(ctx, m.module, version)
@@ -158,7 +160,7 @@ func (e *Env) startClusterAPI(ctx context.Context, bins map[string]string) error
 	if err := e.applyAs(ctx, crds); err != nil {
 		return err
 	}
-	for _, m := range clusterAPIManagers {
+	for _, m := range clusterAPIManagers() {
 		p := ports[m.name]
 		if _, err := e.run(m.name, bins[m.name], []string{
 			"--kubeconfig=" + e.Kubeconfig,
@@ -173,7 +175,7 @@ func (e *Env) startClusterAPI(ctx context.Context, bins map[string]string) error
 		}
 	}
 	// readyz includes the webhook server's own check (it answers TLS).
-	for _, m := range clusterAPIManagers {
+	for _, m := range clusterAPIManagers() {
 		url := "http://" + addr(ports[m.name].health) + "/readyz"
 		if err := e.waitHTTP(ctx, m.name, url, "", func(body string) bool { return body == "ok" }); err != nil {
 			return err
