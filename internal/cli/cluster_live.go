@@ -164,7 +164,7 @@ func stagesOf(app *unstructured.Unstructured, clusters map[string]*ClusterLive) 
 		return ""
 	}
 	for c := range clusters {
-		if strings.HasSuffix(app.GetName(), "fleetup-stages-"+c) {
+		if strings.HasSuffix(app.GetName(), plan.StagesApp+"-"+c) {
 			return c
 		}
 	}

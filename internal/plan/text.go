@@ -254,6 +254,10 @@ func describe(m helm.Manifest) string {
 // workload cluster its addons in dependency order.
 const StagesLabel = "fleetup.dev/stages"
 
+// StagesApp names a workload cluster's stages Application in the appset
+// chart: <appsetPrefix>fleetup-stages-<cluster>.
+const StagesApp = "fleetup-stages"
+
 // appSetRole says what an ApplicationSet of the catalog is for, where its
 // name does not.
 func appSetRole(m helm.Manifest) string {
