@@ -18,7 +18,6 @@ import (
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/manifests"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
-	"github.com/fleetup/fleetup/internal/report"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -144,24 +143,14 @@ func hubApplications(p *plan.Plan) []string {
 }
 
 // WaitSynced waits until the catalog's Application is Synced and Healthy
-// on the current spec, within the addon timeout.
+// on the current spec, within the addon timeout and the Degraded grace.
 func WaitSynced(ctx context.Context, env *actions.Env) (argocd.Application, error) {
 	p := env.Plan
 	ns := p.ArgoNamespace()
 	ctx, cancel := context.WithTimeout(ctx, p.Config.Timeouts.Addon.D())
 	defer cancel()
-	var app argocd.Application
-	_, err := env.Kube.WaitFor(ctx, kube.Applications, ns, p.GitOps.Application, "Application "+ns+"/"+p.GitOps.Application+" (the catalog from Git) to be Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
-		if u == nil {
-			return false, nil
-		}
-		app = argocd.Read(u)
-		v := app.Verdict()
-		if v.State == report.AddonFailed {
-			return false, fmt.Errorf("%s", v.Message)
-		}
-		return app.Healthy(), nil
-	})
+	what := "Application " + ns + "/" + p.GitOps.Application + " (the catalog from Git) to be Synced and Healthy"
+	app, err := argocd.WaitHealthy(ctx, env.Kube, ns, p.GitOps.Application, what, p.Config.Timeouts.DegradedGrace.D())
 	if err != nil {
 		return app, fmt.Errorf("gitops: %w", err)
 	}

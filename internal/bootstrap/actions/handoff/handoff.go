@@ -26,22 +26,29 @@ func (Action) Describe(*plan.Plan) string {
 	return "confirm Argo CD manages itself, External Secrets and the catalog from Git"
 }
 
-// Run implements actions.Action.
+// Run implements actions.Action. Each Application must exist; it is then
+// waited for, within the addon timeout: a 20 s API server outage leaves
+// the catalog's ApplicationSets reporting an error until their next
+// reconcile, so a Degraded fails it only once it outlasts the grace.
 func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error) {
 	var out actions.Outcome
 	p := env.Plan
 	ns := p.ArgoNamespace()
+	ctx, cancel := context.WithTimeout(ctx, p.Config.Timeouts.Addon.D())
+	defer cancel()
+	grace := p.Config.Timeouts.DegradedGrace.D()
 	for _, r := range p.Releases {
-		name := argocd.ApplicationName(r.Addon, p.Config.ClusterName)
+		ref := actions.ApplicationRef(p, r.Addon)
 		cur, err := env.GetApplication(ctx, r.Addon)
 		if err != nil {
 			return out, fmt.Errorf("hand-off: %w", err)
 		}
 		if cur == nil {
-			return out, fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not manage %s", ns, name, r.Release)
+			return out, fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not manage %s", ns, ref.GetName(), r.Release)
 		}
-		if app := argocd.Read(cur); !app.Healthy() {
-			return out, fmt.Errorf("hand-off: Application %s/%s is not Synced and Healthy (%s)", ns, name, app.Summary())
+		what := fmt.Sprintf("Application %s/%s to be Synced and Healthy", ns, ref.GetName())
+		if _, err := argocd.WaitHealthy(ctx, env.Kube, ns, ref.GetName(), what, grace); err != nil {
+			return out, fmt.Errorf("hand-off: %w", err)
 		}
 	}
 	// The catalog last: a commit must reach the cluster with no fleetup run.
@@ -52,8 +59,9 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	if cur == nil {
 		return out, fmt.Errorf("hand-off: Application %s/%s does not exist: Argo CD does not render the catalog from Git", ns, p.GitOps.Application)
 	}
-	if app := argocd.Read(cur); !app.Healthy() {
-		return out, fmt.Errorf("hand-off: Application %s/%s (the catalog) is not Synced and Healthy (%s)", ns, p.GitOps.Application, app.Summary())
+	what := fmt.Sprintf("Application %s/%s (the catalog) to be Synced and Healthy", ns, p.GitOps.Application)
+	if _, err := argocd.WaitHealthy(ctx, env.Kube, ns, p.GitOps.Application, what, grace); err != nil {
+		return out, fmt.Errorf("hand-off: %w", err)
 	}
 	out.Summary = fmt.Sprintf("Argo CD manages itself, External Secrets and the catalog from %s", p.Config.Repo.URL)
 	return out, nil
