@@ -68,6 +68,9 @@ type Application struct {
 	Unhealthy []string
 	// CRDs are the CustomResourceDefinitions among its resources.
 	CRDs []string
+	// DegradedAppSets are the ApplicationSets among its resources that are
+	// Degraded (their controller reported an error), by name.
+	DegradedAppSets []string
 }
 
 // Read extracts what fleetup needs from an Application.
@@ -120,6 +123,9 @@ func Read(obj *unstructured.Unstructured) Application {
 		st, _ := h["status"].(string)
 		if st == "" || st == "Healthy" {
 			continue
+		}
+		if kind == "ApplicationSet" && m["group"] == "argoproj.io" && st == "Degraded" {
+			a.DegradedAppSets = append(a.DegradedAppSets, name)
 		}
 		if ns, _ := m["namespace"].(string); ns != "" {
 			name = ns + "/" + name

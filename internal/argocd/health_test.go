@@ -221,3 +221,19 @@ status:
 		t.Errorf("unhealthy %v", a.Unhealthy)
 	}
 }
+
+// TestReadDegradedAppSets: the catalog's status after an API server outage,
+// as Argo CD v3.2 writes it: its ApplicationSets Degraded with the error
+// their controller reported.
+func TestReadDegradedAppSets(t *testing.T) {
+	a := app(t, spec+`
+status:
+  resources:
+    - {group: argoproj.io, version: v1alpha1, kind: ApplicationSet, namespace: argocd, name: fleetup-stages, health: {status: Degraded, message: "error listing clusters: connection refused"}}
+    - {group: argoproj.io, version: v1alpha1, kind: ApplicationSet, namespace: argocd, name: base, health: {status: Healthy}}
+    - {group: argoproj.io, version: v1alpha1, kind: Application, namespace: argocd, name: top, health: {status: Degraded}}
+`)
+	if len(a.DegradedAppSets) != 1 || a.DegradedAppSets[0] != "fleetup-stages" {
+		t.Errorf("degraded ApplicationSets %v, want [fleetup-stages]", a.DegradedAppSets)
+	}
+}

@@ -30,3 +30,27 @@ func Refresh(ctx context.Context, kc *kube.Client, ns string, names ...string) e
 	}
 	return nil
 }
+
+// AppSetRefreshAnnotation asks the ApplicationSet controller to reconcile
+// an ApplicationSet now; it removes it when done.
+const AppSetRefreshAnnotation = "argocd.argoproj.io/application-set-refresh"
+
+// RefreshApplicationSets asks the ApplicationSet controller to generate
+// each named ApplicationSet in ns again now. After an error (its API
+// server was unreachable for a while) a cluster generator's ApplicationSet
+// stays in error until its next periodic reconcile, minutes later, though
+// nothing is wrong any more. Missing ApplicationSets are skipped.
+func RefreshApplicationSets(ctx context.Context, kc *kube.Client, ns string, names ...string) error {
+	patch := []byte(`{"metadata":{"annotations":{"` + AppSetRefreshAnnotation + `":"true"}}}`)
+	ri := kc.Dynamic.Resource(kube.ApplicationSets).Namespace(ns)
+	for _, name := range names {
+		_, err := ri.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: kube.FieldManager})
+		if apierrors.IsNotFound(err) || kube.IsNoMatch(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("refresh ApplicationSet %s/%s: %w", ns, name, err)
+		}
+	}
+	return nil
+}

@@ -14,8 +14,10 @@ import (
 // verdict of Healthy), failing at once on a failed verdict and when it
 // stays Degraded for grace: a Degraded that clears is normal, for example
 // an ApplicationSet whose controller lost the API server for a while
-// reports an error until its next reconcile. An absent Application is
-// waited for. what describes the wait for the error message.
+// reports an error until its next reconcile, which WaitHealthy asks for
+// when one of the Application's ApplicationSets is Degraded. An absent
+// Application is waited for. what describes the wait for the error
+// message.
 func WaitHealthy(ctx context.Context, kc *kube.Client, ns, name, what string, grace time.Duration) (Application, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -39,6 +41,9 @@ func WaitHealthy(ctx context.Context, kc *kube.Client, ns, name, what string, gr
 			return false, fmt.Errorf("%s", v.Message)
 		case v.State == report.AddonDegraded && degraded == nil:
 			degraded = time.AfterFunc(grace, func() { cancel(fmt.Errorf("Degraded for %v", grace)) })
+			if err := RefreshApplicationSets(ctx, kc, ns, app.DegradedAppSets...); err != nil {
+				return false, err
+			}
 		case v.State != report.AddonDegraded && degraded != nil:
 			degraded.Stop()
 			degraded = nil

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 const maxWave = 1000
 
 // clusterKeys are a cluster file's own keys; the layers come on top.
-var clusterKeys = []string{"name", "profile", "wave", "overrides"}
+var clusterKeys = []string{"name", "profile", "wave", "revision", "overrides"}
 
 // parseCluster reads fleet/clusters/<base>.yaml. It checks the file on its
 // own; references to profiles and layer values are checked by the loader.
@@ -59,6 +60,8 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 			}
 		case key == "wave":
 			p.wave(v, identity)
+		case key == "revision":
+			p.revision(v)
 		case key == "overrides":
 			overrides = v
 		default: // a layer
@@ -99,7 +102,7 @@ func (p *clusterParser) fail(n *yaml.Node, path, msg, expected, hint string) {
 // key checks a top-level key: known, once.
 func (p *clusterParser) key(k *yaml.Node) (string, bool) {
 	if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-		p.fail(k, "", "a "+kindName(k)+" key", "name, profile, wave, overrides or a layer", "write each key out: merge keys and complex keys are not read here")
+		p.fail(k, "", "a "+kindName(k)+" key", "name, profile, wave, revision, overrides or a layer", "write each key out: merge keys and complex keys are not read here")
 		return "", false
 	}
 	key := k.Value
@@ -153,6 +156,23 @@ func (p *clusterParser) wave(v *yaml.Node, identity *Value) {
 	}
 	p.c.Wave = &w
 	identity.Map["wave"] = &Value{Leaf: float64(w), Origin: originOf(p.file, "cluster", v)}
+}
+
+// commitHash is a full SHA-1 or SHA-256 commit name, as Git prints it.
+var commitHash = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// revision reads the pin `fleet rollout` writes: a full commit hash, so
+// that Argo CD renders exactly that commit (a branch or tag would move).
+func (p *clusterParser) revision(v *yaml.Node) {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!str" || !commitHash.MatchString(v.Value) {
+		msg := "got " + describeNode(v)
+		if v.Kind == yaml.ScalarNode {
+			msg = fmt.Sprintf("%q is not a commit hash", v.Value)
+		}
+		p.fail(v, "revision", msg, "a full commit hash (40 lowercase hex digits)", "fleetup fleet rollout writes it; remove the key to follow the branch")
+		return
+	}
+	p.c.Revision = v.Value
 }
 
 // required reports what a cluster file must have, and a name that is not

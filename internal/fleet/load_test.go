@@ -98,7 +98,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown layer key", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironmnt: dev\nprovider: eks\n"},
 			nil, []string{
 				`fleet/clusters/one.yaml:1:1: environment: missing (expected the cluster's environment (a name in fleet/inventory/environment/))`,
-				`fleet/clusters/one.yaml:3:1: environmnt: unknown key "environmnt" (expected one of name, profile, wave, overrides, environment, provider); did you mean "environment"?`}},
+				`fleet/clusters/one.yaml:3:1: environmnt: unknown key "environmnt" (expected one of name, profile, wave, revision, overrides, environment, provider); did you mean "environment"?`}},
+		{"a branch as the pinned revision", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\nrevision: main\n"},
+			nil, []string{`fleet/clusters/one.yaml:5:11: revision: "main" is not a commit hash (expected a full commit hash (40 lowercase hex digits)); fleetup fleet rollout writes it; remove the key to follow the branch`}},
 		{"a layer not in fleet.yaml", map[string]string{"fleet/inventory/enviroment/prod.yaml": "tags: {environment: prod}\n"},
 			nil, []string{`fleet/inventory/enviroment/prod.yaml:1:1: "enviroment" is not a layer of fleet.yaml (expected a file under one of environment or provider); did you mean "environment"?`}},
 		{"invalid cluster file name", map[string]string{"fleet/clusters/Two_B.yaml": "name: two-b\n"},
@@ -118,7 +120,7 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{
 				`fleet/fleet.yaml:1:23: layers[1]: "Provider" is not a layer name (expected a DNS-1123 label (it is a directory and a key of cluster files)); did you mean "provider"?`,
 				`fleet/fleet.yaml:1:33: layers[2]: layer "environment" is listed twice (expected each layer once)`,
-				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, overrides, cluster, chart, path)`,
+				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, revision, overrides, cluster, chart, path)`,
 				`fleet/fleet.yaml:2:8: chart: "../x" is not a path inside the repository (expected a relative path such as "packages/fleet-cluster")`}},
 		{"unknown key in fleet.yaml", map[string]string{"fleet/fleet.yaml": "layer: [environment]\n"},
 			nil, []string{`fleet/fleet.yaml:1:1: layer: unknown key "layer" (expected one of layers, chart); did you mean "layers"?`}},

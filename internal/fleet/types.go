@@ -49,6 +49,10 @@ type Cluster struct {
 	Layers map[string]string
 	// Wave orders rollouts; nil when the file sets none.
 	Wave *int
+	// Revision pins the cluster to a commit of the platform repository
+	// (written by `fleet rollout`): Argo CD renders its chart, profile and
+	// layer files at that commit. Empty: the cluster follows the branch.
+	Revision string
 	// Overrides is the typed view of the cluster's overrides.
 	Overrides *Values
 	// Own is the cluster's level as Helm reads it: its identity under

@@ -102,7 +102,10 @@ func (f *Fleet) valuesPatch(w Wiring, source map[string]any) string {
 	var b strings.Builder
 	pf := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	pf("spec:\n  sources:\n")
-	pf("    - repoURL: %q\n      targetRevision: %q\n      path: %q\n", w.RepoURL, w.Revision, source["path"])
+	// A cluster pinned by `fleet rollout` renders its chart and value
+	// files at its commit; the others follow the branch.
+	rev := fmt.Sprintf(`{{ if hasKey . "revision" }}{{ .revision | toJson }}{{ else }}%q{{ end }}`, w.Revision)
+	pf("    - repoURL: %q\n      targetRevision: %s\n      path: %q\n", w.RepoURL, rev, source["path"])
 	pf("      helm:\n        ignoreMissingValueFiles: true\n        valueFiles:\n")
 	for _, v := range source["helm"].(map[string]any)["valueFiles"].([]any) {
 		pf("          - %s\n", v)
@@ -124,6 +127,6 @@ func (f *Fleet) valuesPatch(w Wiring, source map[string]any) string {
 	pf("          {{- if hasKey . \"overrides\" }}{{- with .overrides }}{{- range $k, $v := . }}\n")
 	pf("          {{ $k | toJson }}: {{ $v | toJson }}\n")
 	pf("          {{- end }}{{- end }}{{- end }}\n")
-	pf("    - repoURL: %q\n      targetRevision: %q\n      ref: values\n", w.RepoURL, w.Revision)
+	pf("    - repoURL: %q\n      targetRevision: %s\n      ref: values\n", w.RepoURL, rev)
 	return b.String()
 }

@@ -51,6 +51,7 @@ func TestWiringValuesObject(t *testing.T) {
 	fsys := exampleFS(t)
 	fsys["fleet/clusters/bare.yaml"] = file("name: bare\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\n")
 	fsys["fleet/clusters/nulls.yaml"] = file("name: nulls\nprofile: gpu\nenvironment: prod\ncustomer: globex\nsite: iad\nprovider: eks\nwave: 3\noverrides:\n  tags:\n    managed-by: null\n  nodePools:\n    system: null\n    workers: {replicas: 4, labels: {\"a.b/c\": \"yes\"}}\n")
+	fsys["fleet/clusters/pinned.yaml"] = file("name: pinned\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\nwave: 2\nrevision: 0123456789abcdef0123456789abcdef01234567\n")
 	fsys["fleet/clusters/empty-overrides.yaml"] = file("name: empty-overrides\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\noverrides:\n")
 	f, errs := load(t, fsys, Options{})
 	if errs != nil {
@@ -94,6 +95,17 @@ func TestWiringValuesObject(t *testing.T) {
 			if len(app.Spec.Sources) != 2 || app.Spec.Sources[1].Ref != "values" || app.Spec.Sources[0].Path != DefaultChart {
 				t.Fatalf("sources: %+v", app.Spec.Sources)
 			}
+			// A pinned cluster renders chart and value files at its
+			// commit; the others follow the branch.
+			wantRev := w.Revision
+			if c.Revision != "" {
+				wantRev = c.Revision
+			}
+			for _, s := range app.Spec.Sources {
+				if s.TargetRevision != wantRev {
+					t.Errorf("source %s%s targetRevision %q, want %q", s.Path, s.Ref, s.TargetRevision, wantRev)
+				}
+			}
 			// The files Argo CD passes: Load's sources between the chart
 			// (implicit) and the cluster level (valuesObject).
 			var want []string
@@ -113,6 +125,9 @@ func TestWiringValuesObject(t *testing.T) {
 				t.Errorf("valuesObject\n got %s\nwant %s", g, w)
 			}
 		})
+	}
+	if f.Cluster("pinned").Revision == "" {
+		t.Error("the test must carry a pinned cluster")
 	}
 	if !strings.Contains(plainJSON(t, f.Cluster("nulls").Own.Plain()), `"system":null`) {
 		t.Error("the test must carry a null override")
