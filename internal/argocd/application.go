@@ -49,6 +49,9 @@ type Application struct {
 	// Error, Terminating), OpMessage its message, OpRevision the revision
 	// it synced, OpRetries how often it was retried.
 	OpPhase, OpMessage, OpRevision string
+	// OpTarget is the revision the last operation was asked to sync (one
+	// per source, comma-separated); empty when it did not say.
+	OpTarget string
 	OpRetries                      int64
 	OpStarted, OpFinished          time.Time
 	// ReconciledAt is when Argo CD last compared the Application.
@@ -94,6 +97,10 @@ func Read(obj *unstructured.Unstructured) Application {
 	a.Current = !refresh && comparedToSpec(obj)
 	a.OpPhase = str("status", "operationState", "phase")
 	a.OpMessage = str("status", "operationState", "message")
+	a.OpTarget = str("status", "operationState", "operation", "sync", "revision")
+	if revs, _, _ := unstructured.NestedStringSlice(obj.Object, "status", "operationState", "operation", "sync", "revisions"); len(revs) > 0 {
+		a.OpTarget = strings.Join(revs, ",")
+	}
 	a.OpRevision = str("status", "operationState", "syncResult", "revision")
 	if a.OpRevision == "" {
 		if revs, _, _ := unstructured.NestedStringSlice(obj.Object, "status", "operationState", "syncResult", "revisions"); len(revs) > 0 {

@@ -67,3 +67,23 @@ func short(rev string) string {
 	}
 	return rev
 }
+
+// refusals are what the API server answers when it refuses an object for
+// good: an admission webhook's denial (Cluster API's, say), a field that
+// may not change, a schema violation. Retrying the same spec cannot help.
+var refusals = []string{"denied the request", "field is immutable", "is invalid", "Forbidden:"}
+
+// Refused reports a sync the API server refuses and Argo CD keeps
+// retrying (an Application with retries never ends such an operation on
+// its own), with the API server's message.
+func (a Application) Refused() (string, bool) {
+	if a.OpRetries == 0 && !a.syncFailed() {
+		return "", false
+	}
+	for _, r := range refusals {
+		if strings.Contains(a.OpMessage, r) {
+			return OneLine(a.OpMessage, 600), true
+		}
+	}
+	return "", false
+}

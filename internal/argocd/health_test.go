@@ -237,3 +237,29 @@ status:
 		t.Errorf("degraded ApplicationSets %v, want [fleetup-stages]", a.DegradedAppSets)
 	}
 }
+
+// TestRefused: a sync Argo CD retries because Cluster API's webhook
+// refuses the change (the message as Argo CD v3.2 writes it) is refused;
+// a retry for a missing CRD is not.
+func TestRefused(t *testing.T) {
+	refused := app(t, spec+`
+status:
+  operationState:
+    phase: Running
+    retryCount: 2
+    message: 'retrying attempt #2 at 10:00AM: one or more objects failed to apply, reason: admission webhook "validation.kubeadmcontrolplane.controlplane.cluster.x-k8s.io" denied the request: KubeadmControlPlane.controlplane.cluster.x-k8s.io "c-control-plane" is invalid: spec.version: Forbidden: cannot update Kubernetes version from v1.33.0 to v1.35.0'
+`)
+	if msg, ok := refused.Refused(); !ok || !strings.Contains(msg, "cannot update Kubernetes version") {
+		t.Errorf("refused = %v %q", ok, msg)
+	}
+	waiting := app(t, spec+`
+status:
+  operationState:
+    phase: Running
+    retryCount: 1
+    message: 'retrying attempt #1: the server could not find the requested resource (KubeadmControlPlane.controlplane.cluster.x-k8s.io)'
+`)
+	if _, ok := waiting.Refused(); ok {
+		t.Error("a retry waiting for CRDs counts as refused")
+	}
+}

@@ -54,3 +54,20 @@ func RefreshApplicationSets(ctx context.Context, kc *kube.Client, ns string, nam
 	}
 	return nil
 }
+
+// TerminateOperation stops the Application's running operation, as
+// `argocd app terminate-op` does: the controller ends it at its next
+// step. For a sync retrying a superseded revision (an automated sync with
+// retries never gives up on its revision), so that the new one starts now
+// rather than after the next backoff.
+func TerminateOperation(ctx context.Context, kc *kube.Client, ns, name string) error {
+	patch := []byte(`{"status":{"operationState":{"phase":"Terminating"}}}`)
+	_, err := kc.Dynamic.Resource(kube.Applications).Namespace(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: kube.FieldManager})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("terminate the operation of Application %s/%s: %w", ns, name, err)
+	}
+	return nil
+}

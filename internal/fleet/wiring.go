@@ -83,8 +83,12 @@ func (f *Fleet) ApplicationSet(w Wiring) map[string]any {
 						"automated":   map[string]any{"prune": true, "selfHeal": true},
 						"syncOptions": []any{"CreateNamespace=true", "ServerSideApply=true"},
 						// Cluster API's CRDs may come with the catalog
-						// after the fleet: retry until they are there.
-						"retry": map[string]any{"limit": int64(-1), "backoff": map[string]any{"duration": "5s", "factor": int64(2), "maxDuration": "3m"}},
+						// after the fleet: retry until they are there. A
+						// retry takes the latest revision (Argo CD 3.2's
+						// refresh), so a fix committed or rolled out after
+						// a refused change is not blocked by the retries
+						// of the refused one.
+						"retry": map[string]any{"limit": int64(-1), "refresh": true, "backoff": map[string]any{"duration": "5s", "factor": int64(2), "maxDuration": "3m"}},
 					},
 				},
 			},

@@ -93,8 +93,9 @@ type Snapshot struct {
 	// Unborn: the revision is HEAD of a repository without commits yet;
 	// FS is then an empty tree.
 	Unborn bool
-	// Time is the commit's committer time.
-	Time time.Time
+	// Time is the commit's committer time; Message its message.
+	Time    time.Time
+	Message string
 	// FS is the commit's tree, the repository's top directory at ".".
 	FS *TreeFS
 }
@@ -118,6 +119,6 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revision %q: commit %s: %w", rev, h, err)
 	}
-	return &Snapshot{Revision: rev, Commit: c.Hash.String(), Time: c.Committer.When,
+	return &Snapshot{Revision: rev, Commit: c.Hash.String(), Time: c.Committer.When, Message: c.Message,
 		FS: newTreeFS(r.git.Storer, c.TreeHash, c.Committer.When)}, nil
 }

@@ -60,6 +60,12 @@ registration:
 // chart, committed.
 func withFleet(t testing.TB, p *platform, cluster string) {
 	t.Helper()
+	withFleetFiles(t, p, fleetFiles(p, cluster), "a fleet with one existing cluster")
+}
+
+// withFleetFiles is withFleet with the fleet's files given.
+func withFleetFiles(t testing.TB, p *platform, files map[string]string, message string) {
+	t.Helper()
 	catalog := filepath.Join(p.RepoDir, "packages", "addons", "values.yaml")
 	data, err := os.ReadFile(catalog)
 	if err != nil {
@@ -79,10 +85,10 @@ func withFleet(t testing.TB, p *platform, cluster string) {
 	if err := os.CopyFS(filepath.Join(p.RepoDir, "packages", "fleet-cluster"), os.DirFS(filepath.Join(root, "packages", "fleet-cluster"))); err != nil {
 		t.Fatal(err)
 	}
-	for f, c := range fleetFiles(p, cluster) {
+	for f, c := range files {
 		writeFile(t, filepath.Join(p.RepoDir, f), c)
 	}
-	envtest.Commit(t, p.RepoDir, "a fleet with one existing cluster")
+	envtest.Commit(t, p.RepoDir, message)
 }
 
 // existingCluster starts a workload cluster and gives the hub its

@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/cli"
+	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/test/envtest"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+var kcpGVR = kube.GVR("controlplane.cluster.x-k8s.io", "v1beta2", "kubeadmcontrolplanes")
+
+// rolloutFleet is three in-memory clusters across two profiles and three
+// waves; the canary environment is the third wave's alone.
+func rolloutFleet(p *platform, names [3]string) map[string]string {
+	env := func(name string) string {
+		return fmt.Sprintf("fleet/inventory/environment/%s.yaml", name)
+	}
+	registration := fmt.Sprintf("registration:\n  store:\n    server: %s\n  labels:\n    %s: %s\n", envServer(), flowLabel, p.Cluster)
+	shipped, _ := os.ReadFile(filepath.Join(fleetRepo, "fleet", "inventory", "provider", "in-memory.yaml"))
+	return map[string]string{
+		"fleet/fleet.yaml":                        "layers: [environment, provider]\nchart: packages/fleet-cluster\n",
+		"fleet/profiles/alpha.yaml":               "kubernetesVersion: \"v1.33\"\n",
+		"fleet/profiles/beta.yaml":                "kubernetesVersion: \"v1.33\"\ntags: {team: beta}\n",
+		env("e2e"):                                registration,
+		env("canary"):                             "# the canary sites\n" + registration,
+		"fleet/inventory/provider/in-memory.yaml": string(shipped),
+		"fleet/clusters/" + names[0] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: e2e\nprovider: in-memory\nwave: 0\n", names[0]),
+		"fleet/clusters/" + names[1] + ".yaml":    fmt.Sprintf("name: %s\nprofile: beta\nenvironment: e2e\nprovider: in-memory\nwave: 1\n", names[1]),
+		"fleet/clusters/" + names[2] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: canary\nprovider: in-memory\nwave: 2\n", names[2]),
+	}
+}
+
+func envServer() string { return env.Server }
+
+// kcpVersion is a cluster's KubeadmControlPlane spec.version.
+func kcpVersion(ctx context.Context, t testing.TB, cluster string) string {
+	t.Helper()
+	u, err := env.Client.Get(ctx, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "controlplane.cluster.x-k8s.io/v1beta2", "kind": "KubeadmControlPlane",
+		"metadata": map[string]any{"namespace": cluster, "name": cluster + "-control-plane"}}})
+	if err != nil || u == nil {
+		t.Fatalf("KubeadmControlPlane of %s: %v", cluster, err)
+	}
+	v, _, _ := unstructured.NestedString(u.Object, "spec", "version")
+	return v
+}
+
+// rollout runs `fleet rollout --yes` in process; onLine sees each line.
+func rollout(ctx context.Context, t testing.TB, p *platform, onLine func(string)) (string, error) {
+	t.Helper()
+	out := &syncBuffer{}
+	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "text", Yes: true, Stdin: strings.NewReader(""), Stdout: lineWriter{out, onLine}, Stderr: out}
+	err := (&cli.FleetRollout{Fleet: cli.Fleet{Global: g}, WaveTimeout: 6 * time.Minute}).Run(ctx)
+	t.Logf("fleetup fleet rollout:\n%s", out.String())
+	return out.String(), err
+}
+
+// lineWriter hands each write (a line) to a callback too.
+type lineWriter struct {
+	w  *syncBuffer
+	on func(string)
+}
+
+func (l lineWriter) Write(b []byte) (int, error) {
+	if l.on != nil {
+		l.on(string(b))
+	}
+	return l.w.Write(b)
+}
+
+// TestFleetRollout: three in-memory clusters, made by the real Cluster
+// API controllers from two profiles, in three waves. A first rollout pins
+// them all; a profile upgrade committed afterwards reaches none of them
+// until `fleet rollout` takes it wave by wave: the wave 0 cluster is
+// upgraded while the wave 2 cluster stays as it was; in wave 2 Cluster
+// API refuses the canary's version (a minor version skipped) and the
+// rollout stops naming the cluster and Cluster API's message. After the
+// fix is committed, the next rollout finishes, and every cluster runs
+// what Git says.
+func TestFleetRollout(t *testing.T) {
+	env.NeedClusterAPI(t)
+	if err := env.ClusterAPI(timeout(t, 5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlatform(t, options{})
+	names := [3]string{"r0-" + p.Cluster, "r1-" + p.Cluster, "r2-" + p.Cluster}
+	withFleetFiles(t, p, rolloutFleet(p, names), "three in-memory clusters in three waves")
+	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	ctx := timeout(t, 25*time.Minute)
+	begin := time.Now()
+	for _, n := range names {
+		waitApplication(t, ctx, fleet.AppName(n), n+" provisioned: its Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
+			return u != nil && argocd.Read(u).Healthy(), nil
+		})
+	}
+	t.Logf("three in-memory clusters healthy %v after install", time.Since(begin).Round(time.Second))
+
+	// The first rollout pins every cluster at HEAD.
+	if _, err := rollout(ctx, t, p, nil); err != nil {
+		t.Fatalf("first rollout: %v", err)
+	}
+	for _, n := range names {
+		data, _ := os.ReadFile(filepath.Join(p.RepoDir, "fleet", "clusters", n+".yaml"))
+		if !strings.Contains(string(data), "\nrevision: ") {
+			t.Fatalf("%s is not pinned:\n%s", n, data)
+		}
+	}
+
+	// The upgrade, with the canary's version one minor too far.
+	writeFile(t, filepath.Join(p.RepoDir, "fleet", "profiles", "alpha.yaml"), "kubernetesVersion: \"v1.34\"\n")
+	canary := filepath.Join(p.RepoDir, "fleet", "inventory", "environment", "canary.yaml")
+	data, _ := os.ReadFile(canary)
+	writeFile(t, canary, string(data)+"kubernetesVersion: \"v1.35\"\n")
+	envtest.Commit(t, p.RepoDir, "alpha: Kubernetes 1.34")
+	refreshFleet(t, p)
+
+	var mu sync.Mutex
+	var checked []string
+	onLine := func(line string) {
+		// When wave 0 is done, nothing of wave 2 has changed.
+		if strings.HasPrefix(line, "wave 0: ") && strings.Contains(line, "healthy, after") {
+			mu.Lock()
+			defer mu.Unlock()
+			checked = append(checked, "wave 0 done: r0 "+kcpVersion(ctx, t, names[0])+", r2 "+kcpVersion(ctx, t, names[2]))
+		}
+	}
+	out, err := rollout(ctx, t, p, onLine)
+	if err == nil {
+		t.Fatal("the rollout with a refused canary succeeded")
+	}
+	for _, want := range []string{"wave 2 failed", "cluster " + names[2], "cannot update Kubernetes version"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("rollout error does not say %q: %v", want, err)
+		}
+	}
+	_ = out
+	mu.Lock()
+	if want := "wave 0 done: r0 v1.34.0, r2 v1.33.0"; len(checked) != 1 || checked[0] != want {
+		t.Errorf("when wave 0 was done: %v, want %q", checked, want)
+	}
+	mu.Unlock()
+	for n, want := range map[string]string{names[0]: "v1.34.0", names[1]: "v1.33.0", names[2]: "v1.33.0"} {
+		if got := kcpVersion(ctx, t, n); got != want {
+			t.Errorf("after the failed wave, %s runs %s, want %s", n, got, want)
+		}
+	}
+
+	// The fix: the canary takes the profile's version.
+	writeFile(t, canary, string(data))
+	envtest.Commit(t, p.RepoDir, "canary: the profile's version")
+	if _, err := rollout(ctx, t, p, nil); err != nil {
+		t.Fatalf("rollout after the fix: %v", err)
+	}
+	for n, want := range map[string]string{names[0]: "v1.34.0", names[1]: "v1.33.0", names[2]: "v1.34.0"} {
+		if got := kcpVersion(ctx, t, n); got != want {
+			t.Errorf("after the rollout, %s runs %s, want %s", n, got, want)
+		}
+	}
+	t.Logf("done %v after install", time.Since(begin).Round(time.Second))
+}
