@@ -269,6 +269,11 @@ func (d *deletion) run(ctx context.Context, step deleteStep, st gitState) error 
 		st.Marked = true
 	}
 	if step <= stepRemove {
+		if step == stepRemove {
+			// A run killed after its marker commit may not have asked
+			// Argo CD to read Git.
+			d.refresh(ctx)
+		}
 		if st.Marked && d.kc != nil {
 			if cd.NoWait {
 				left, err := readLeft(ctx, d.kc, cd.Name, d.dest)
