@@ -266,7 +266,6 @@ func (d *deletion) run(ctx context.Context, step deleteStep, st gitState) error 
 		if err := d.waitAddons(ctx); err != nil {
 			return err
 		}
-		st.Marked = true
 	}
 	if step <= stepRemove {
 		if step == stepRemove {
@@ -281,7 +280,7 @@ func (d *deletion) run(ctx context.Context, step deleteStep, st gitState) error 
 					return err
 				}
 				if !left.addonsGone() {
-					return fmt.Errorf("the addons of cluster %s are still leaving it (%s): %s was not removed; run the command again once they are gone, or without --no-wait to wait for them", cd.Name, left, d.shown)
+					return fmt.Errorf("the addons of cluster %s are still leaving it (left %s): %s was not removed; run the command again once they are gone, or without --no-wait to wait for them", cd.Name, left.addonsLeft(), d.shown)
 				}
 			} else if err := d.waitAddons(ctx); err != nil {
 				return err
@@ -300,11 +299,12 @@ func (d *deletion) run(ctx context.Context, step deleteStep, st gitState) error 
 	if step == stepWait {
 		d.refresh(ctx)
 	}
+	begin := time.Now()
 	if _, err := waitLeft(ctx, d.kc, cd.Name, d.dest, cd.Timeout, fmt.Sprintf("cluster %s to leave the hub", cd.Name),
-		(*hubLeft).gone, d.progress("waiting for the hub to delete cluster "+cd.Name)); err != nil {
+		(*hubLeft).gone, (*hubLeft).String, d.progress("waiting for the hub to delete cluster "+cd.Name)); err != nil {
 		return fmt.Errorf("%w (the command can be run again to go on waiting)", err)
 	}
-	g.noteLine(fmt.Sprintf("cluster %s is deleted: nothing of it is left on the hub", cd.Name))
+	g.noteLine(fmt.Sprintf("cluster %s is deleted: nothing of it is left on the hub (after %s)", cd.Name, time.Since(begin).Round(time.Second)))
 	return d.finish("")
 }
 
@@ -413,18 +413,19 @@ func (d *deletion) refresh(ctx context.Context) {
 
 // waitAddons waits until the cluster's addons are gone.
 func (d *deletion) waitAddons(ctx context.Context) error {
+	begin := time.Now()
 	_, err := waitLeft(ctx, d.kc, d.cd.Name, d.dest, d.cd.Timeout, fmt.Sprintf("the addons of cluster %s to leave it", d.cd.Name),
-		(*hubLeft).addonsGone, d.progress("waiting for the addons of cluster "+d.cd.Name+" to leave it"))
+		(*hubLeft).addonsGone, (*hubLeft).addonsLeft, d.progress("waiting for the addons of cluster "+d.cd.Name+" to leave it"))
 	if err != nil {
 		return fmt.Errorf("%w; %s was not removed (run the command again to go on)", err, d.shown)
 	}
-	d.cd.Global.noteLine(fmt.Sprintf("the addons of cluster %s are gone", d.cd.Name))
+	d.cd.Global.noteLine(fmt.Sprintf("the addons of cluster %s are gone (after %s)", d.cd.Name, time.Since(begin).Round(time.Second)))
 	return nil
 }
 
 // progress prints a wait's state as it changes.
-func (d *deletion) progress(what string) func(*hubLeft) {
-	return func(h *hubLeft) { d.cd.Global.noteLine(fmt.Sprintf("%s: left %s", what, h)) }
+func (d *deletion) progress(what string) func(string) {
+	return func(left string) { d.cd.Global.noteLine(fmt.Sprintf("%s: left %s", what, left)) }
 }
 
 // finish prints the result (JSON: the whole run) and a last note.

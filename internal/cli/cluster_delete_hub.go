@@ -57,6 +57,27 @@ func (h *hubLeft) gone() bool {
 
 // String lists what is left, for progress lines and timeouts.
 func (h *hubLeft) String() string {
+	parts := h.addonParts()
+	if h.Application != "" {
+		parts = append(parts, "Application "+h.Application)
+	}
+	parts = append(parts, h.Objects...)
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// addonsLeft is String for the first wait: what stands between the
+// cluster and addonsGone.
+func (h *hubLeft) addonsLeft() string {
+	if parts := h.addonParts(); len(parts) > 0 {
+		return strings.Join(parts, "; ")
+	}
+	return "nothing"
+}
+
+func (h *hubLeft) addonParts() []string {
 	var parts []string
 	if h.Secret != "" {
 		s := "cluster secret " + h.Secret
@@ -71,14 +92,7 @@ func (h *hubLeft) String() string {
 	if len(h.Addons) > 0 {
 		parts = append(parts, fmt.Sprintf("addon Applications %s", strings.Join(h.Addons, ", ")))
 	}
-	if h.Application != "" {
-		parts = append(parts, "Application "+h.Application)
-	}
-	parts = append(parts, h.Objects...)
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, "; ")
+	return parts
 }
 
 // destinations remembers how Argo CD names the cluster (its secret's name
@@ -192,8 +206,9 @@ func readLeft(ctx context.Context, kc *kube.Client, cluster string, dest *destin
 // or timeout. Any change to an Application or to the cluster's secret
 // triggers a read; a read every few seconds covers the other objects and
 // watches that break (an API server restart), and a failed read is
-// retried until the timeout. progress gets each new state.
-func waitLeft(ctx context.Context, kc *kube.Client, cluster string, dest *destinations, timeout time.Duration, what string, done func(*hubLeft) bool, progress func(*hubLeft)) (*hubLeft, error) {
+// retried until the timeout. progress gets each new state as describe
+// puts it.
+func waitLeft(ctx context.Context, kc *kube.Client, cluster string, dest *destinations, timeout time.Duration, what string, done func(*hubLeft) bool, describe func(*hubLeft) string, progress func(string)) (*hubLeft, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	changed := make(chan struct{}, 1)
@@ -209,9 +224,9 @@ func waitLeft(ctx context.Context, kc *kube.Client, cluster string, dest *destin
 			if done(h) {
 				return h, nil
 			}
-			if s := h.String(); s != shown {
+			if s := describe(h); s != shown {
 				shown = s
-				progress(h)
+				progress(s)
 			}
 		} else if ctx.Err() == nil {
 			lastErr = err
@@ -220,7 +235,7 @@ func waitLeft(ctx context.Context, kc *kube.Client, cluster string, dest *destin
 		case <-ctx.Done():
 			msg := fmt.Sprintf("%s: not done after %s", what, timeout)
 			if last != nil {
-				msg += "; left: " + last.String()
+				msg += "; left: " + describe(last)
 			}
 			if lastErr != nil {
 				msg += "; last read: " + fleetFirstLine(lastErr)

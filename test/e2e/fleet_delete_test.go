@@ -1,18 +1,17 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/envtest"
@@ -152,15 +151,15 @@ func checkDeleted(t *testing.T, p *platform, name string, d *deletions, addons [
 	if s, err := clusterSecret(ctx, name); err != nil || s != nil {
 		t.Errorf("the cluster secret is left (%v)", err)
 	}
-	for _, ref := range []*unstructured.Unstructured{
-		ref("external-secrets.io/v1", "ExternalSecret", "argocd", fleet.AppName(name)),
-		ref("external-secrets.io/v1", "SecretStore", "argocd", fleet.AppName(name)),
-		ref("v1", "ServiceAccount", "argocd", fleet.AppName(name)+"-kubeconfig-reader"),
-		ref("rbac.authorization.k8s.io/v1", "Role", name, "fleet-kubeconfig-reader"),
-		ref("rbac.authorization.k8s.io/v1", "RoleBinding", name, "fleet-kubeconfig-reader"),
+	for _, obj := range []*unstructured.Unstructured{
+		actions.Ref("external-secrets.io/v1", "ExternalSecret", "argocd", fleet.AppName(name)),
+		actions.Ref("external-secrets.io/v1", "SecretStore", "argocd", fleet.AppName(name)),
+		actions.Ref("v1", "ServiceAccount", "argocd", fleet.AppName(name)+"-kubeconfig-reader"),
+		actions.Ref("rbac.authorization.k8s.io/v1", "Role", name, "fleet-kubeconfig-reader"),
+		actions.Ref("rbac.authorization.k8s.io/v1", "RoleBinding", name, "fleet-kubeconfig-reader"),
 	} {
-		if o, err := env.Client.Get(ctx, ref); err != nil || o != nil {
-			t.Errorf("%s is left (%v)", kube.Describe(ref), err)
+		if o, err := env.Client.Get(ctx, obj); err != nil || o != nil {
+			t.Errorf("%s is left (%v)", kube.Describe(obj), err)
 		}
 	}
 	// The hub's own addons stay.
@@ -170,15 +169,6 @@ func checkDeleted(t *testing.T, p *platform, name string, d *deletions, addons [
 	if _, err := os.Stat(filepath.Join(p.RepoDir, "fleet", "clusters", name+".yaml")); !os.IsNotExist(err) {
 		t.Errorf("the cluster file: %v", err)
 	}
-}
-
-func ref(apiVersion, kind, ns, name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	u.SetNamespace(ns)
-	u.SetName(name)
-	return u
 }
 
 // TestFleetClusterDelete: `fleetup cluster delete` takes the addons off a
@@ -208,28 +198,7 @@ func TestFleetClusterDeleteKilled(t *testing.T) {
 	p, name, w, _ := installWithFleet(t)
 	deliveredToWorkload(t, p, name)
 	d, addons := followDeletions(t, timeout(t, 15*time.Minute), p, name, w)
-	cmd := exec.Command(fleetupBinary(t), "cluster", "delete", name, "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		t.Log(sc.Text())
-		if !killed && strings.Contains(sc.Text(), "fleet: decommission cluster "+name) {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	_ = cmd.Wait()
-	if !killed {
+	if !killAt(t, fleetupBinary(t), p, "fleet: decommission cluster "+name, "cluster", "delete", name) {
 		t.Fatal("cluster delete ended before its first commit")
 	}
 	data, err := os.ReadFile(filepath.Join(p.RepoDir, "fleet", "clusters", name+".yaml"))
