@@ -78,3 +78,21 @@ func TestClusterDeleteJSON(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 }
+
+// TestClusterDeleteNoRepository: without a repository delete refuses,
+// unless --no-commit, which writes the marker first (the file is taken
+// as committed wherever the user commits it).
+func TestClusterDeleteNoRepository(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../config.yaml", filepath.Join(dir, "config.yaml"))
+	copyTree(t, "../../fleet", filepath.Join(dir, "fleet"))
+	code, _, errOut := in(t, dir, "cluster", "delete", "dev-acme-fra", "--yes")
+	if code != 2 || !strings.Contains(errOut, "no Git repository at or above") || !strings.Contains(errOut, "--no-commit") {
+		t.Errorf("no repository: exit %d %s", code, errOut)
+	}
+	code, out, errOut := in(t, dir, "cluster", "delete", "dev-acme-fra", "--yes", "--no-commit")
+	data, _ := os.ReadFile(filepath.Join(dir, "fleet", "clusters", "dev-acme-fra.yaml"))
+	if code != 0 || !strings.Contains(out, "wrote fleet/clusters/dev-acme-fra.yaml") || !strings.Contains(string(data), "\ndecommission: true\n") {
+		t.Errorf("--no-commit: exit %d\n%s%s\n%s", code, out, errOut, data)
+	}
+}

@@ -72,7 +72,8 @@ func nextStep(s gitState, hub, noCommit bool) deleteStep {
 	switch {
 	case !s.OnDisk && !s.InHead:
 		return stepWait
-	case !s.OnDisk, s.Marked, s.Broken:
+	case !s.OnDisk, !s.InHead, s.Marked, s.Broken:
+		// A file never committed is only removed: Argo CD never saw it.
 		return stepRemove
 	case !hub && !noCommit:
 		return stepRemove
@@ -113,7 +114,7 @@ func (cd *ClusterDelete) Run(ctx context.Context) error {
 	if !cd.Git.NoCommit {
 		kc, err = cd.connect(ctx)
 		if err != nil && (st.OnDisk || st.InHead) {
-			g.noteLine(fmt.Sprintf("warning: the hub cannot be reached (%s): %s is removed in one commit, with no wait; once Argo CD syncs it, the cluster's addon Applications go with its registration and may leave the addons running on the cluster", fleetFirstLine(err), shown))
+			fmt.Fprintln(g.Stderr, g.Redact(fmt.Sprintf("warning: the hub cannot be reached (%s): %s is removed in one commit, with no wait; once Argo CD syncs it, the cluster's addon Applications go with its registration and may leave the addons running on the cluster (run the command where the hub is reachable to remove them first)", fleetFirstLine(err), shown)))
 		}
 	}
 	step := nextStep(st, kc != nil, cd.Git.NoCommit)
@@ -152,7 +153,14 @@ func (cd *ClusterDelete) readGit(ctx context.Context, abs, shown, file string, o
 		return st, 0, err
 	}
 	inHead, err := inHead(ctx, abs, filepath.Join("clusters", cd.Name+".yaml"))
-	if err != nil && !cd.Git.NoCommit {
+	switch {
+	case errors.Is(err, gitrepo.ErrNotRepository) && cd.Git.NoCommit:
+		// The user commits, somewhere fleetup does not see: a file on
+		// disk is taken as committed.
+		inHead = true
+	case errors.Is(err, gitrepo.ErrNotRepository):
+		// prepareWrite says what to do.
+	case err != nil:
 		return st, 0, err
 	}
 	st.InHead = inHead

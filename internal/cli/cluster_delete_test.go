@@ -31,8 +31,9 @@ func TestNextStep(t *testing.T) {
 		{"no hub, marker committed", gitState{OnDisk: true, Marked: true, InHead: true}, false, false, stepRemove},
 		{"a file that does not load cannot carry the marker", gitState{OnDisk: true, Broken: true, InHead: true}, true, false, stepRemove},
 		{"--no-commit writes the marker first, hub or not", gitState{OnDisk: true, InHead: true}, false, true, stepMark},
+		{"--no-commit outside a repository: the marker first", gitState{OnDisk: true, InHead: true}, false, true, stepMark},
 		{"--no-commit, the marker written: the removal", gitState{OnDisk: true, Marked: true, InHead: true}, false, true, stepRemove},
-		{"a cluster file never committed", gitState{OnDisk: true}, true, false, stepMark},
+		{"a cluster file never committed is only removed", gitState{OnDisk: true}, true, false, stepRemove},
 	} {
 		if got := nextStep(c.st, c.hub, c.noCommit); got != c.want {
 			t.Errorf("%s: step %d, want %d", c.name, got, c.want)

@@ -179,6 +179,7 @@ func TestFleetClusterDelete(t *testing.T) {
 	p, name, w, _ := installWithFleet(t)
 	deliveredToWorkload(t, p, name)
 	d, addons := followDeletions(t, timeout(t, 15*time.Minute), p, name, w)
+	fleetupBinary(t) // built before the clock starts
 	begin := time.Now()
 	out := deleteCluster(t, p, name)
 	t.Logf("cluster delete took %v", time.Since(begin).Round(time.Second))
