@@ -179,6 +179,10 @@ func (cd *ClusterDelete) readGit(ctx context.Context, abs, shown, file string, o
 	}
 	if c != nil {
 		st.Marked = c.Decommission
+		if c.Revision != "" && !c.Decommission {
+			// Argo CD renders a pinned cluster's chart at its pin.
+			cd.note(fmt.Sprintf("cluster %s is pinned to %s: Argo CD renders its chart at that commit, whose packages/fleet-cluster must know decommission (fleetup's does since the marker exists); otherwise remove the pin first", cd.Name, c.Revision))
+		}
 	} else {
 		st.Broken = true
 		cd.note(fmt.Sprintf("%s does not load, so its addons cannot be switched off first: it is removed in one commit", shown))
