@@ -57,15 +57,18 @@ func newClusterCmd(g *cli.Global) *cobra.Command {
 
 	del := &cli.ClusterDelete{}
 	deleteCmd := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Remove fleet/clusters/NAME.yaml and commit the removal, after approval (--yes): once Argo CD syncs it, the cluster is torn down",
-		Args:  fleetArgs(cobra.ExactArgs(1)),
+		Use: "delete NAME",
+		Short: "Delete a cluster, after approval (--yes), in two commits: decommission: true in fleet/clusters/NAME.yaml, so that Argo CD removes its addons; " +
+			"once they are gone, the file, so that Argo CD deregisters it and Cluster API deletes it. Waits for each (a rerun goes on where it stopped)",
+		Args: fleetArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			del.Fleet, del.Name = *fl, args[0]
 			return del.Run(cmd.Context())
 		},
 	}
 	gitFlags(deleteCmd.Flags(), &del.Git)
+	deleteCmd.Flags().BoolVar(&del.NoWait, "no-wait", false, "commit the next step and return without waiting for the hub; run the command again for the next")
+	deleteCmd.Flags().DurationVar(&del.Timeout, "timeout", cli.DefaultDeleteTimeout, "how long each wait may take: for the addons to leave the cluster, then for the hub to delete it")
 
 	for _, c := range []*cobra.Command{newClusterCreateCmd(fl), listCmd, getCmd, deleteCmd} {
 		c.Long = c.Short + "\n\n" + exitCodesHelp

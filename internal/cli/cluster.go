@@ -266,60 +266,6 @@ func namesOf[V any](m map[string]V) string {
 	return strings.Join(decode.SortedKeys(m), ", ")
 }
 
-// ClusterDelete is `fleetup cluster delete NAME`.
-type ClusterDelete struct {
-	Fleet
-	Git  GitOptions
-	Name string
-	// IsTerminal reports whether stdin is a terminal (tests replace it).
-	IsTerminal func() bool
-}
-
-// Run removes fleet/clusters/NAME.yaml and commits the removal, after
-// approval: once Argo CD syncs that commit, the cluster is torn down.
-func (cd *ClusterDelete) Run(ctx context.Context) error {
-	g := cd.Global
-	abs, opts, err := cd.locate(true)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Base(abs)
-	shown := path.Join(dir, "clusters", cd.Name+".yaml")
-	file := filepath.Join(abs, "clusters", cd.Name+".yaml")
-	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-		return Usage(unknownCluster(cd.Name, dir, clusterFiles(filepath.Join(abs, "clusters"))))
-	} else if err != nil {
-		return err
-	}
-	base := os.DirFS(filepath.Dir(abs))
-	next, err := fleet.Load(ctx, &scaffold.Overlay{Base: base, Removed: map[string]bool{shown: true}}, dir, opts)
-	if err != nil {
-		return fmt.Errorf("the fleet without cluster %s would still have problems, fix them first (nothing was removed):\n%w", cd.Name, err)
-	}
-	if !g.Yes && !stdinTerminal(g, cd.IsTerminal) {
-		return Usage(errors.New("no terminal to ask for approval: pass --yes to delete without asking (nothing was removed)"))
-	}
-	fw, err := prepareWrite(g, cd.Git, abs, []string{file})
-	if err != nil {
-		return err
-	}
-	if !g.Yes {
-		ok, err := ask(g, fmt.Sprintf("Delete cluster %s: remove %s and commit the removal.\n"+
-			"Once Argo CD syncs that commit it deletes the cluster's Cluster API objects, and Cluster API the cluster (%d clusters remain).\n", cd.Name, shown, len(next.Clusters)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return Usage(errors.New("not approved: nothing was removed"))
-		}
-	}
-	res := &WriteResult{Command: "cluster delete", Fleet: dir, Written: []string{}, Removed: []string{shown}, Unchanged: []string{}}
-	if err := fw.apply(ctx, res, []scaffold.Change{{File: file, Remove: true}}, fmt.Sprintf("fleet: delete cluster %s\n", cd.Name)); err != nil {
-		return err
-	}
-	return res.print(g)
-}
-
 // clusterFiles are the cluster names of a clusters directory, for hints.
 func clusterFiles(dir string) []string {
 	des, _ := os.ReadDir(dir)

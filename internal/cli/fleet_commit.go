@@ -76,7 +76,10 @@ type WriteResult struct {
 	Unchanged []string `json:"unchanged"`
 	// Commit is nil when nothing was committed.
 	Commit *CommitResult `json:"commit,omitempty"`
-	Push   *PushResult   `json:"push,omitempty"`
+	// Commits are every commit of a command that makes more than one
+	// (cluster delete), in order; Commit is the last.
+	Commits []*CommitResult `json:"commits,omitempty"`
+	Push    *PushResult     `json:"push,omitempty"`
 }
 
 // CommitResult is a commit fleetup made.
@@ -159,17 +162,29 @@ func (res *WriteResult) print(g *Global) error {
 	default:
 		fmt.Fprintf(&b, "nothing changed\n")
 	}
+	res.commitLines(&b)
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// printCommit prints only the commit and the push, as text.
+func (res *WriteResult) printCommit(g *Global) error {
+	var b strings.Builder
+	res.commitLines(&b)
+	_, err := io.WriteString(&redactingWriter{w: g.Stdout, g: g}, b.String())
+	return err
+}
+
+func (res *WriteResult) commitLines(b *strings.Builder) {
 	if c := res.Commit; c != nil {
 		subject, _, _ := strings.Cut(c.Message, "\n")
-		fmt.Fprintf(&b, "committed %s %s (author %s)\n", c.Hash[:7], subject, c.Author)
+		fmt.Fprintf(b, "committed %s %s (author %s)\n", c.Hash[:7], subject, c.Author)
 	}
 	if p := res.Push; p != nil {
 		if p.UpToDate {
-			fmt.Fprintf(&b, "%s at %s (%s) is up to date\n", p.Ref, p.Remote, p.URL)
+			fmt.Fprintf(b, "%s at %s (%s) is up to date\n", p.Ref, p.Remote, p.URL)
 		} else {
-			fmt.Fprintf(&b, "pushed %s to %s %s (%s)\n", p.Branch, p.Remote, p.Ref, p.URL)
+			fmt.Fprintf(b, "pushed %s to %s %s (%s)\n", p.Branch, p.Remote, p.Ref, p.URL)
 		}
 	}
-	_, err := io.WriteString(out, b.String())
-	return err
 }

@@ -15,7 +15,7 @@ import (
 const maxWave = 1000
 
 // clusterKeys are a cluster file's own keys; the layers come on top.
-var clusterKeys = []string{"name", "profile", "wave", "revision", "overrides"}
+var clusterKeys = []string{"name", "profile", "wave", "revision", "decommission", "overrides"}
 
 // parseCluster reads fleet/clusters/<base>.yaml. It checks the file on its
 // own; references to profiles and layer values are checked by the loader.
@@ -62,6 +62,8 @@ func parseCluster(file, base string, data []byte, layers []string, known knownAd
 			p.wave(v, identity)
 		case key == "revision":
 			p.revision(v)
+		case key == "decommission":
+			p.decommission(v, identity)
 		case key == "overrides":
 			overrides = v
 		default: // a layer
@@ -102,7 +104,7 @@ func (p *clusterParser) fail(n *yaml.Node, path, msg, expected, hint string) {
 // key checks a top-level key: known, once.
 func (p *clusterParser) key(k *yaml.Node) (string, bool) {
 	if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-		p.fail(k, "", "a "+kindName(k)+" key", "name, profile, wave, revision, overrides or a layer", "write each key out: merge keys and complex keys are not read here")
+		p.fail(k, "", "a "+kindName(k)+" key", "name, profile, wave, revision, decommission, overrides or a layer", "write each key out: merge keys and complex keys are not read here")
 		return "", false
 	}
 	key := k.Value
@@ -173,6 +175,21 @@ func (p *clusterParser) revision(v *yaml.Node) {
 		return
 	}
 	p.c.Revision = v.Value
+}
+
+// decommission reads the marker `fleetup cluster delete` writes before it
+// removes the file: a boolean, so that Helm and the chart read it alike.
+func (p *clusterParser) decommission(v *yaml.Node, identity *Value) {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || (v.Value != "true" && v.Value != "false") {
+		hint := ""
+		if v.Kind == yaml.ScalarNode && (strings.EqualFold(v.Value, "true") || strings.EqualFold(v.Value, "false")) {
+			hint = "write true or false, lower-case and unquoted"
+		}
+		p.fail(v, "decommission", "got "+describeNode(v), "true or false (fleetup cluster delete writes it)", hint)
+		return
+	}
+	p.c.Decommission = v.Value == "true"
+	identity.Map["decommission"] = &Value{Leaf: p.c.Decommission, Origin: originOf(p.file, "cluster", v)}
 }
 
 // required reports what a cluster file must have, and a name that is not

@@ -406,6 +406,12 @@ func sameLeaf(a, b any) bool {
 	return reflect.DeepEqual(a, b) // lists
 }
 
+// decommissioned: the cluster file carries `decommission: true`.
+func decommissioned(v *Value) bool {
+	on, ok := v.Get("cluster", "decommission").boolean()
+	return ok && on
+}
+
 // addonChanges compares the enabled addons of two effective values (nil:
 // the cluster is not there).
 func addonChanges(b, h *Value) AddonChanges {
@@ -426,8 +432,13 @@ func addonChanges(b, h *Value) AddonChanges {
 	return out
 }
 
+// enabledAddons are the addons a cluster's secret switches on: none for a
+// decommissioned cluster, whose chart switches every one off.
 func enabledAddons(v *Value) map[string]bool {
 	out := map[string]bool{}
+	if decommissioned(v) {
+		return out
+	}
 	for name, a := range v.Get("addons").mapping() {
 		if on, ok := a.Get("enabled").boolean(); ok && on {
 			out[name] = true

@@ -77,7 +77,11 @@ func effects(b, h *Cluster, changes []ValueChange) []Effect {
 	e.provider()
 	e.simple("endpointAccess", objAMCP, targetCP, "EKS endpoint access updated in place (UpdateClusterConfig)", "the in-memory backend has no endpoint settings")
 	e.simple("tags", objAMCP, targetWhole, "AWS tags of the cluster and its node groups updated in place (additionalTags)", "the in-memory backend has no AWS resources to tag")
-	if ps := e.related("cluster"); len(ps) > 0 {
+	if ps := e.related("cluster", "decommission"); len(ps) > 0 && decommissioned(e.h) {
+		e.add(Effect{Kind: EffectDelete, Object: objSecret, Target: "addons", Paths: ps,
+			Detail: "decommission: every enable_<addon> of the cluster secret is \"false\" and the stages ApplicationSet leaves the cluster out: Argo CD removes all its addons from it, the cluster and its registration stay (fleetup cluster delete's first commit)"})
+	}
+	if ps := slices.DeleteFunc(e.related("cluster"), func(k string) bool { return k == "cluster.decommission" }); len(ps) > 0 {
 		e.add(Effect{Kind: EffectInPlace, Object: objSecret, Target: targetReg, Paths: ps,
 			Detail: "labels of the cluster's Argo CD secret (fleetup.dev/wave, fleetup.dev/profile, fleetup.dev/<layer>, environment): no Cluster API change"})
 	}

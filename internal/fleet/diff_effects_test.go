@@ -117,6 +117,18 @@ func TestDiffEffects(t *testing.T) {
 			want:  map[string][]string{},
 		},
 		{
+			name:   "the decommission marker takes every addon off",
+			edits:  []edit{writeFile("fleet/clusters/dev-acme-fra.yaml", devCluster+"decommission: true\n")},
+			want:   map[string][]string{"dev-acme-fra": {"delete addons"}},
+			addons: map[string]string{"dev-acme-fra": "-cert-manager -envoy-gateway -external-secrets"},
+			detail: "Argo CD removes all its addons from it",
+		},
+		{
+			name:  "decommission: false: a value, no effect",
+			edits: []edit{writeFile("fleet/clusters/dev-acme-fra.yaml", devCluster+"decommission: false\n")},
+			want:  map[string][]string{"dev-acme-fra": {}},
+		},
+		{
 			name:  "layers reordered without a value changing",
 			edits: []edit{replace("fleet/fleet.yaml", "  - customer\n  - site\n", "  - site\n  - customer\n")},
 			want:  map[string][]string{},

@@ -98,7 +98,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown layer key", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironmnt: dev\nprovider: eks\n"},
 			nil, []string{
 				`fleet/clusters/one.yaml:1:1: environment: missing (expected the cluster's environment (a name in fleet/inventory/environment/))`,
-				`fleet/clusters/one.yaml:3:1: environmnt: unknown key "environmnt" (expected one of name, profile, wave, revision, overrides, environment, provider); did you mean "environment"?`}},
+				`fleet/clusters/one.yaml:3:1: environmnt: unknown key "environmnt" (expected one of name, profile, wave, revision, decommission, overrides, environment, provider); did you mean "environment"?`}},
 		{"a branch as the pinned revision", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\nrevision: main\n"},
 			nil, []string{`fleet/clusters/one.yaml:5:11: revision: "main" is not a commit hash (expected a full commit hash (40 lowercase hex digits)); fleetup fleet rollout writes it; remove the key to follow the branch`}},
 		{"a layer not in fleet.yaml", map[string]string{"fleet/inventory/enviroment/prod.yaml": "tags: {environment: prod}\n"},
@@ -120,7 +120,7 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{
 				`fleet/fleet.yaml:1:23: layers[1]: "Provider" is not a layer name (expected a DNS-1123 label (it is a directory and a key of cluster files)); did you mean "provider"?`,
 				`fleet/fleet.yaml:1:33: layers[2]: layer "environment" is listed twice (expected each layer once)`,
-				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, revision, overrides, cluster, chart, path)`,
+				`fleet/fleet.yaml:1:46: layers[3]: "name" is a key of cluster files (expected a layer name other than name, profile, wave, revision, decommission, overrides, cluster, chart, path)`,
 				`fleet/fleet.yaml:2:8: chart: "../x" is not a path inside the repository (expected a relative path such as "packages/fleet-cluster")`}},
 		{"unknown key in fleet.yaml", map[string]string{"fleet/fleet.yaml": "layer: [environment]\n"},
 			nil, []string{`fleet/fleet.yaml:1:1: layer: unknown key "layer" (expected one of layers, chart); did you mean "layers"?`}},
@@ -140,6 +140,12 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`fleet/inventory/provider/mem.yaml:2:12: provider.flavour: "in-memroy" is not allowed (expected one of eks, in-memory, existing); did you mean "in-memory"?`}},
 		{"wave", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\nwave: 1001\n"},
 			nil, []string{`fleet/clusters/one.yaml:5:7: wave: 1001 is out of range (expected a whole number from 0 to 1000)`}},
+		{"decommission as a string", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\ndecommission: \"true\"\n"},
+			nil, []string{`fleet/clusters/one.yaml:5:15: decommission: got "true" (str) (expected true or false (fleetup cluster delete writes it)); write true or false, lower-case and unquoted`}},
+		{"decommission as a number", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\ndecommission: 1\n"},
+			nil, []string{`fleet/clusters/one.yaml:5:15: decommission: got "1" (int) (expected true or false (fleetup cluster delete writes it))`}},
+		{"a layer called decommission", map[string]string{"fleet/fleet.yaml": "layers: [environment, provider, decommission]\n"},
+			nil, []string{`fleet/fleet.yaml:1:33: layers[2]: "decommission" is a key of cluster files (expected a layer name other than name, profile, wave, revision, decommission, overrides, cluster, chart, path)`}},
 		{"unknown addon", map[string]string{"fleet/inventory/environment/dev.yaml": "addons:\n  cert-manger: {enabled: false}\n"},
 			[]string{"cert-manager", "external-dns"}, []string{`fleet/inventory/environment/dev.yaml:2:3: addons.cert-manger: "cert-manger" is not an addon of the catalog (expected one of cert-manager, external-dns); did you mean "cert-manager"?`}},
 		{"an overrides key the schema lacks", map[string]string{"fleet/clusters/one.yaml": "name: one\nprofile: small\nenvironment: dev\nprovider: eks\noverrides:\n  cluster: {name: two}\n"},
@@ -183,6 +189,34 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("errors\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestDecommissionMarker: the marker `cluster delete` writes is the
+// cluster's Decommission and the chart's cluster.decommission; false is
+// as good as absent for the chart, but still read.
+func TestDecommissionMarker(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want bool
+	}{{"decommission: true\n", true}, {"decommission: false\n", false}, {"", false}} {
+		fsys := smallFleet()
+		fsys["fleet/clusters/one.yaml"] = file("name: one\nprofile: small\nenvironment: dev\nprovider: eks\n" + c.line)
+		f, errs := load(t, fsys, Options{})
+		if errs != nil {
+			t.Fatalf("%q: %v", c.line, errs)
+		}
+		one := f.Cluster("one")
+		if one.Decommission != c.want {
+			t.Errorf("%q: Decommission = %v", c.line, one.Decommission)
+		}
+		got := one.Effective.Get("cluster", "decommission")
+		switch {
+		case c.line == "" && got != nil:
+			t.Errorf("no marker, but cluster.decommission = %v", got.Leaf)
+		case c.line != "" && (got == nil || got.Leaf != c.want):
+			t.Errorf("%q: cluster.decommission = %v", c.line, got)
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ const SettingsFile = "fleet.yaml"
 // reserved are the keys of a cluster file, and path, the parameter Argo
 // CD's Git files generator adds beside a cluster file's keys: a layer may
 // not take them.
-var reserved = []string{"name", "profile", "wave", "revision", "overrides", "cluster", "chart", "path"}
+var reserved = []string{"name", "profile", "wave", "revision", "decommission", "overrides", "cluster", "chart", "path"}
 
 // parseSettings reads fleet.yaml; data nil means the file is absent.
 // layersOK is false when the layers could not be read: checks that need

@@ -53,6 +53,9 @@ type Cluster struct {
 	// (written by `fleet rollout`): Argo CD renders its chart, profile and
 	// layer files at that commit. Empty: the cluster follows the branch.
 	Revision string
+	// Decommission: `fleetup cluster delete` is removing the cluster; its
+	// addons go first (the chart switches them off), its file next.
+	Decommission bool
 	// Overrides is the typed view of the cluster's overrides.
 	Overrides *Values
 	// Own is the cluster's level as Helm reads it: its identity under

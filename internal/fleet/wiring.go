@@ -120,6 +120,7 @@ func (f *Fleet) valuesPatch(w Wiring, source map[string]any) string {
 	pf("            name: {{ .name | toJson }}\n")
 	pf("            profile: {{ .profile | toJson }}\n")
 	pf("            {{- if hasKey . \"wave\" }}\n            wave: {{ .wave | toJson }}\n            {{- end }}\n")
+	pf("            {{- if hasKey . \"decommission\" }}\n            decommission: {{ .decommission | toJson }}\n            {{- end }}\n")
 	if len(f.Settings.Layers) > 0 {
 		pf("            layers:\n")
 		for _, l := range f.Settings.Layers {

@@ -52,6 +52,7 @@ func TestWiringValuesObject(t *testing.T) {
 	fsys["fleet/clusters/bare.yaml"] = file("name: bare\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\n")
 	fsys["fleet/clusters/nulls.yaml"] = file("name: nulls\nprofile: gpu\nenvironment: prod\ncustomer: globex\nsite: iad\nprovider: eks\nwave: 3\noverrides:\n  tags:\n    managed-by: null\n  nodePools:\n    system: null\n    workers: {replicas: 4, labels: {\"a.b/c\": \"yes\"}}\n")
 	fsys["fleet/clusters/pinned.yaml"] = file("name: pinned\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\nwave: 2\nrevision: 0123456789abcdef0123456789abcdef01234567\n")
+	fsys["fleet/clusters/leaving.yaml"] = file("name: leaving\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\nwave: 0\ndecommission: true\n")
 	fsys["fleet/clusters/empty-overrides.yaml"] = file("name: empty-overrides\nprofile: standard\nenvironment: dev\ncustomer: acme\nsite: fra\nprovider: in-memory\noverrides:\n")
 	f, errs := load(t, fsys, Options{})
 	if errs != nil {
@@ -128,6 +129,9 @@ func TestWiringValuesObject(t *testing.T) {
 	}
 	if f.Cluster("pinned").Revision == "" {
 		t.Error("the test must carry a pinned cluster")
+	}
+	if !strings.Contains(plainJSON(t, f.Cluster("leaving").Own.Plain()), `"decommission":true`) {
+		t.Error("the decommission marker is not in the cluster level")
 	}
 	if !strings.Contains(plainJSON(t, f.Cluster("nulls").Own.Plain()), `"system":null`) {
 		t.Error("the test must carry a null override")

@@ -219,6 +219,11 @@ The cluster secret's labels: Argo CD's secret type, the gitops-bridge
 clusterName and environment, fleetup's own (cluster, profile, each
 inventory layer, wave) and one enable_<addon> switch per addon of the
 bundle ("-" in the name as "_", as the catalog's ApplicationSets select).
+A cluster being deleted (cluster.decommission, which `fleetup cluster
+delete` commits before removing the file) has every switch "false" and
+the label fleetup.dev/decommission, which the catalog's stages
+ApplicationSet leaves out: its stages Application goes, and with it its
+addons, while the cluster is still registered and reachable.
 */}}
 {{- define "fleet-cluster.secretLabels" -}}
 {{- $name := include "fleet-cluster.name" . -}}
@@ -239,9 +244,13 @@ bundle ("-" in the name as "_", as the catalog's ApplicationSets select).
 {{- if has (kindOf $wave) (list "float64" "int" "int64") -}}
 {{- $_ := set $labels "fleetup.dev/wave" (toString (int $wave)) -}}
 {{- end -}}
+{{- $leaving := eq (toString (get $cluster "decommission")) "true" -}}
+{{- if $leaving -}}
+{{- $_ := set $labels "fleetup.dev/decommission" "true" -}}
+{{- end -}}
 {{- range $addon, $a := (.Values.addons | default dict) -}}
 {{- if kindIs "map" $a -}}
-{{- $on := ne (toString (get $a "enabled")) "false" -}}
+{{- $on := and (not $leaving) (ne (toString (get $a "enabled")) "false") -}}
 {{- $_ := set $labels (printf "enable_%s" ($addon | replace "-" "_")) (toString $on) -}}
 {{- end -}}
 {{- end -}}
