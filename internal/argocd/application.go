@@ -51,9 +51,9 @@ type Application struct {
 	OpPhase, OpMessage, OpRevision string
 	// OpTarget is the revision the last operation was asked to sync (one
 	// per source, comma-separated); empty when it did not say.
-	OpTarget string
-	OpRetries                      int64
-	OpStarted, OpFinished          time.Time
+	OpTarget              string
+	OpRetries             int64
+	OpStarted, OpFinished time.Time
 	// ReconciledAt is when Argo CD last compared the Application.
 	ReconciledAt time.Time
 	// Requested is true when an operation is requested and not started.
