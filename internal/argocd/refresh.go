@@ -7,6 +7,7 @@ import (
 	"github.com/fleetup/fleetup/internal/kube"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -17,15 +18,21 @@ import (
 // exist are skipped; Read reports an Application as not current until
 // the controller has done it.
 func Refresh(ctx context.Context, kc *kube.Client, ns string, names ...string) error {
-	patch := []byte(`{"metadata":{"annotations":{"` + RefreshAnnotation + `":"normal"}}}`)
-	ri := kc.Dynamic.Resource(kube.Applications).Namespace(ns)
+	return annotate(ctx, kc, kube.Applications, "Application", ns, RefreshAnnotation, "normal", names)
+}
+
+// annotate sets an annotation on each named object of gvr in ns, skipping
+// the ones that do not exist.
+func annotate(ctx context.Context, kc *kube.Client, gvr schema.GroupVersionResource, kind, ns, key, value string, names []string) error {
+	patch := []byte(`{"metadata":{"annotations":{"` + key + `":"` + value + `"}}}`)
+	ri := kc.Dynamic.Resource(gvr).Namespace(ns)
 	for _, name := range names {
 		_, err := ri.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: kube.FieldManager})
 		if apierrors.IsNotFound(err) || kube.IsNoMatch(err) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("refresh Application %s/%s: %w", ns, name, err)
+			return fmt.Errorf("refresh %s %s/%s: %w", kind, ns, name, err)
 		}
 	}
 	return nil
@@ -41,18 +48,7 @@ const AppSetRefreshAnnotation = "argocd.argoproj.io/application-set-refresh"
 // stays in error until its next periodic reconcile, minutes later, though
 // nothing is wrong any more. Missing ApplicationSets are skipped.
 func RefreshApplicationSets(ctx context.Context, kc *kube.Client, ns string, names ...string) error {
-	patch := []byte(`{"metadata":{"annotations":{"` + AppSetRefreshAnnotation + `":"true"}}}`)
-	ri := kc.Dynamic.Resource(kube.ApplicationSets).Namespace(ns)
-	for _, name := range names {
-		_, err := ri.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: kube.FieldManager})
-		if apierrors.IsNotFound(err) || kube.IsNoMatch(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("refresh ApplicationSet %s/%s: %w", ns, name, err)
-		}
-	}
-	return nil
+	return annotate(ctx, kc, kube.ApplicationSets, "ApplicationSet", ns, AppSetRefreshAnnotation, "true", names)
 }
 
 // TerminateOperation stops the Application's running operation, as

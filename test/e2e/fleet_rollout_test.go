@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,12 +14,9 @@ import (
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
-	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/envtest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-var kcpGVR = kube.GVR("controlplane.cluster.x-k8s.io", "v1beta2", "kubeadmcontrolplanes")
 
 // rolloutFleet is three in-memory clusters across two profiles and three
 // waves; the canary environment is the third wave's alone.
@@ -168,6 +166,29 @@ func TestFleetRollout(t *testing.T) {
 		if got := kcpVersion(ctx, t, n); got != want {
 			t.Errorf("after the rollout, %s runs %s, want %s", n, got, want)
 		}
+	}
+
+	// Killed (SIGKILL) once wave 1 is pinned, the rollout of a beta change
+	// is resumed by the next run, with no revision given: wave 0 is kept.
+	beta := filepath.Join(p.RepoDir, "fleet", "profiles", "beta.yaml")
+	writeFile(t, beta, "kubernetesVersion: \"v1.33\"\ntags: {team: beta, tier: two}\n")
+	envtest.Commit(t, p.RepoDir, "beta: a tier tag")
+	if !killAt(t, fleetupBinary(t), p, "wave 1: waiting for", "fleet", "rollout") {
+		t.Fatal("the rollout ended before wave 1")
+	}
+	args := []string{"fleet", "rollout", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig}
+	again, err := exec.CommandContext(ctx, fleetupBinary(t), args...).CombinedOutput()
+	t.Logf("fleetup fleet rollout after SIGKILL:\n%s", again)
+	if err != nil {
+		t.Fatalf("rollout after SIGKILL: %v", err)
+	}
+	for _, want := range []string{"resuming the rollout of", "wave 0: " + names[0] + " done before", "wave 2: pinned " + names[2]} {
+		if !strings.Contains(string(again), want) {
+			t.Errorf("the resumed rollout does not say %q", want)
+		}
+	}
+	if strings.Contains(string(again), "wave 1: pinned") {
+		t.Error("the resumed rollout pinned wave 1 again")
 	}
 	t.Logf("done %v after install", time.Since(begin).Round(time.Second))
 }
