@@ -80,6 +80,10 @@ type ClusterDiff struct {
 	Profile string `json:"profile"`
 	Flavour string `json:"flavour"`
 	Wave    *int   `json:"wave"`
+	// Pinned is the commit the cluster is pinned to on the head side
+	// (its file's revision): the change reaches it when `fleet rollout`
+	// pins it anew, not at the commit.
+	Pinned string `json:"pinned,omitempty"`
 	// Values are the effective values that differ (none for an added or
 	// removed cluster: `fleet render` shows them).
 	Values []ValueChange `json:"values"`
@@ -281,7 +285,7 @@ func (d *differ) cluster(b, h *Cluster) *ClusterDiff {
 		changes[i].Cause = d.cause(&changes[i], b, h)
 	}
 	return &ClusterDiff{Name: h.Name, Change: ChangeChanged, File: h.File, Profile: h.Profile, Flavour: flavourOf(h.Effective),
-		Wave: h.Wave, Values: changes, Effects: effects(b, h, changes), Addons: addonChanges(b.Effective, h.Effective)}
+		Wave: h.Wave, Pinned: h.Revision, Values: changes, Effects: effects(b, h, changes), Addons: addonChanges(b.Effective, h.Effective)}
 }
 
 // whole is a cluster that is added or removed.

@@ -87,6 +87,9 @@ func writeClusterDiff(b *strings.Builder, c *ClusterDiff) error {
 	if c.Flavour != "" {
 		fmt.Fprintf(b, ", %s", c.Flavour)
 	}
+	if c.Pinned != "" {
+		fmt.Fprintf(b, ", pinned to %.8s: fleet rollout takes the change to it", c.Pinned)
+	}
 	b.WriteString(")\n")
 	if len(c.Values) > 0 {
 		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)

@@ -132,8 +132,10 @@ var goldenScenarios = []struct {
 	{
 		// A layer change: prod's workers may grow to 16, which ACME's
 		// cluster overrides (20) and Globex's takes; the tag reaches both.
+		// Globex's cluster is pinned (fleet rollout): said, still changed.
 		name: "layer",
 		edits: []edit{
+			replace("fleet/clusters/prod-globex-iad.yaml", "wave: 2", "wave: 2\nrevision: 0123456789abcdef0123456789abcdef01234567"),
 			replace("fleet/inventory/environment/prod.yaml", "      maxSize: 12", "      maxSize: 16"),
 			replace("fleet/inventory/environment/prod.yaml", "  environment: prod", "  environment: production"),
 		},
