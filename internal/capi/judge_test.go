@@ -10,9 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// objects reads a testdata file: the Cluster, its control plane and the
-// MachineDeployments and MachinePools in its namespace.
-func objects(t *testing.T, file string) (cluster, cp *unstructured.Unstructured, workers []*unstructured.Unstructured) {
+// objects reads a testdata file: a cluster's objects as the hub has them.
+func objects(t *testing.T, file string) []*unstructured.Unstructured {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + file)
 	if err != nil {
@@ -22,17 +21,30 @@ func objects(t *testing.T, file string) (cluster, cp *unstructured.Unstructured,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return objs
+}
+
+// byKind finds the object of kind in objs.
+func byKind(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	t.Helper()
 	for _, o := range objs {
-		switch k := o.GetKind(); {
-		case k == "Cluster":
-			cluster = o
-		case strings.HasSuffix(k, "ControlPlane"):
-			cp = o
-		default:
-			workers = append(workers, o)
+		if o.GetKind() == kind && (name == "" || o.GetName() == name) {
+			return o
 		}
 	}
-	return cluster, cp, workers
+	t.Fatalf("no %s %s", kind, name)
+	return nil
+}
+
+// without is objs without the object of kind.
+func without(objs []*unstructured.Unstructured, kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() != kind {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func set(t *testing.T, obj *unstructured.Unstructured, value any, path ...string) {
@@ -43,8 +55,8 @@ func set(t *testing.T, obj *unstructured.Unstructured, value any, path ...string
 }
 
 func TestProvisioned(t *testing.T) {
-	c, cp, ws := objects(t, "provisioned.yaml")
-	s := assemble("dev-acme-fra", c, cp, ws, true)
+	objs := objects(t, "provisioned.yaml")
+	s := FromObjects("dev-acme-fra", objs, true)
 	if !s.Installed || !s.Found || s.Phase != "Provisioned" || s.Condition("Available").Status != "True" {
 		t.Fatalf("Cluster read as %+v", s.Object)
 	}
@@ -70,7 +82,7 @@ func TestProvisioned(t *testing.T) {
 	if want := "KubeadmControlPlane dev-acme-fra/dev-acme-fra-control-plane: spec.version is v1.34.0, not v1.35 yet"; ok || reason != want {
 		t.Errorf("Converged(v1.35) = %v, %q; want %q", ok, reason, want)
 	}
-	if ok, reason := assemble("dev-acme-fra", c, cp, ws, false).Converged("v1.34"); ok || reason != "no Secret dev-acme-fra/dev-acme-fra-kubeconfig yet" {
+	if ok, reason := FromObjects("dev-acme-fra", objs, false).Converged("v1.34"); ok || reason != "no Secret dev-acme-fra/dev-acme-fra-kubeconfig yet" {
 		t.Errorf("without the kubeconfig Secret: %v, %q", ok, reason)
 	}
 }
@@ -78,7 +90,8 @@ func TestProvisioned(t *testing.T) {
 // A version upgrade as KubeadmControlPlane rolls it out: the new spec is
 // seen, one machine is replaced at a time.
 func TestRollingOut(t *testing.T) {
-	c, cp, ws := objects(t, "provisioned.yaml")
+	objs := objects(t, "provisioned.yaml")
+	cp := byKind(t, objs, "KubeadmControlPlane", "")
 	cp.SetGeneration(2)
 	set(t, cp, "v1.35.0", "spec", "version")
 	set(t, cp, int64(2), "status", "observedGeneration")
@@ -89,8 +102,7 @@ func TestRollingOut(t *testing.T) {
 		map[string]any{"type": "RollingOut", "status": "True", "reason": "RollingOut",
 			"message": "Rolling out 1 not up-to-date replicas\n* Version v1.34.0, v1.35.0 required"},
 	}, "status", "conditions")
-	s := assemble("dev-acme-fra", c, cp, ws, true)
-	ok, reason := s.Converged("v1.35")
+	ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.35")
 	want := "KubeadmControlPlane dev-acme-fra/dev-acme-fra-control-plane: 0/1 up to date: RollingOut (RollingOut): Rolling out 1 not up-to-date replicas * Version v1.34.0, v1.35.0 required"
 	if ok || reason != want {
 		t.Errorf("Converged = %v, %q\nwant %q", ok, reason, want)
@@ -100,15 +112,17 @@ func TestRollingOut(t *testing.T) {
 	set(t, cp, int64(1), "status", "replicas")
 	set(t, cp, int64(1), "status", "upToDateReplicas")
 	set(t, cp, "v1.35.0", "status", "version")
-	for _, w := range ws {
-		set(t, w, "v1.35.0", "spec", "template", "spec", "version")
+	for _, o := range objs {
+		if o.GetKind() == "MachineDeployment" {
+			set(t, o, "v1.35.0", "spec", "template", "spec", "version")
+		}
 	}
-	if ok, reason := assemble("dev-acme-fra", c, cp, ws, true).Converged("v1.35"); ok || reason != "MachineDeployment dev-acme-fra/dev-acme-fra-workers: 2 machine(s) still run v1.34.0, not v1.35" {
+	if ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.35"); ok || reason != "MachineDeployment dev-acme-fra/dev-acme-fra-workers: 2 machine(s) still run v1.34.0, not v1.35" {
 		t.Errorf("workers on the old version: %v, %q", ok, reason)
 	}
 	// A spec the controller has not seen yet is not judged on its status.
-	ws[0].SetGeneration(3)
-	if ok, reason := assemble("dev-acme-fra", c, cp, ws, true).Converged("v1.35"); ok || !strings.Contains(reason, "generation 3 not reconciled yet (observed 1)") {
+	byKind(t, objs, "MachineDeployment", "dev-acme-fra-system").SetGeneration(3)
+	if ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.35"); ok || !strings.Contains(reason, "generation 3 not reconciled yet (observed 1)") {
 		t.Errorf("unobserved generation: %v, %q", ok, reason)
 	}
 }
@@ -120,19 +134,19 @@ func TestAbsent(t *testing.T) {
 		want  string
 	}{
 		{"no CRDs", NewState("dev"), "Cluster API is not installed on the hub (no cluster.x-k8s.io/v1beta2 Cluster)"},
-		{"no Cluster", assemble("dev", nil, nil, nil, false), "no Cluster dev/dev yet"},
+		{"no Cluster", FromObjects("dev", nil, false), "no Cluster dev/dev yet"},
 	} {
 		if ok, reason := c.state.Converged("v1.34"); ok || reason != c.want {
 			t.Errorf("%s: %v, %q; want %q", c.name, ok, reason, c.want)
 		}
 	}
-	c, _, ws := objects(t, "provisioned.yaml")
-	if ok, reason := assemble("dev-acme-fra", c, nil, ws, true).Converged("v1.34"); ok || reason != "no KubeadmControlPlane dev-acme-fra/dev-acme-fra-control-plane yet" {
+	objs := without(objects(t, "provisioned.yaml"), "KubeadmControlPlane")
+	if ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.34"); ok || reason != "no KubeadmControlPlane dev-acme-fra/dev-acme-fra-control-plane yet" {
 		t.Errorf("no control plane: %v, %q", ok, reason)
 	}
 	now := metav1.Now()
-	c.SetDeletionTimestamp(&now)
-	if ok, reason := assemble("dev-acme-fra", c, nil, ws, true).Converged("v1.34"); ok || reason != "Cluster dev-acme-fra/dev-acme-fra is being deleted" {
+	byKind(t, objs, "Cluster", "").SetDeletionTimestamp(&now)
+	if ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.34"); ok || reason != "Cluster dev-acme-fra/dev-acme-fra is being deleted" {
 		t.Errorf("deleting: %v, %q", ok, reason)
 	}
 }
@@ -140,11 +154,12 @@ func TestAbsent(t *testing.T) {
 // Provisioning: the Cluster's own Available condition says what it waits
 // for once the objects it summarises look done.
 func TestNotAvailable(t *testing.T) {
-	c, cp, ws := objects(t, "provisioned.yaml")
+	objs := objects(t, "provisioned.yaml")
+	c := byKind(t, objs, "Cluster", "")
 	set(t, c, "Provisioning", "status", "phase")
 	set(t, c, []any{map[string]any{"type": "Available", "status": "False", "reason": "NotAvailable",
 		"message": "* WorkersAvailable:\n  * MachineDeployment dev-acme-fra-workers: 0 available replicas, at least 2 required"}}, "status", "conditions")
-	ok, reason := assemble("dev-acme-fra", c, cp, ws, true).Converged("v1.34")
+	ok, reason := FromObjects("dev-acme-fra", objs, true).Converged("v1.34")
 	want := "Cluster dev-acme-fra/dev-acme-fra: not Available: Available False (NotAvailable): * WorkersAvailable: * MachineDeployment dev-acme-fra-workers: 0 available replicas, at least 2 required"
 	if ok || reason != want {
 		t.Errorf("Converged = %v, %q\nwant %q", ok, reason, want)
@@ -152,8 +167,8 @@ func TestNotAvailable(t *testing.T) {
 }
 
 func TestEKSFailed(t *testing.T) {
-	c, cp, ws := objects(t, "eks-failed.yaml")
-	s := assemble("prod-acme-fra", c, cp, ws, false)
+	objs := objects(t, "eks-failed.yaml")
+	s := FromObjects("prod-acme-fra", objs, false)
 	if s.ControlPlane.Ready == nil || *s.ControlPlane.Ready || s.ControlPlane.DesiredVersion != "v1.34" {
 		t.Fatalf("AWSManagedControlPlane read as %+v", s.ControlPlane)
 	}
@@ -173,10 +188,11 @@ func TestEKSFailed(t *testing.T) {
 		t.Errorf("Converged = %v, %q", ok, reason)
 	}
 	// Without the failure: EKS reports 1.34, the fleet v1.34.
+	c, cp, mp := byKind(t, objs, "Cluster", ""), byKind(t, objs, "AWSManagedControlPlane", ""), byKind(t, objs, "MachinePool", "")
 	set(t, cp, map[string]any{"ready": true, "initialized": true, "version": "1.34"}, "status")
 	set(t, c, []any{map[string]any{"type": "Available", "status": "True", "reason": "Available"}}, "status", "conditions")
-	set(t, ws[0], map[string]any{"observedGeneration": int64(1), "replicas": int64(3), "readyReplicas": int64(3), "upToDateReplicas": int64(3)}, "status")
-	if ok, reason := assemble("prod-acme-fra", c, cp, ws, true).Converged("v1.34"); !ok {
+	set(t, mp, map[string]any{"observedGeneration": int64(1), "replicas": int64(3), "readyReplicas": int64(3), "upToDateReplicas": int64(3)}, "status")
+	if ok, reason := FromObjects("prod-acme-fra", objs, true).Converged("v1.34"); !ok {
 		t.Errorf("EKS converged: %s", reason)
 	}
 }

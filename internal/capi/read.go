@@ -33,47 +33,58 @@ func Read(ctx context.Context, kc *kube.Client, cluster string) (State, error) {
 	case err != nil:
 		return s, fmt.Errorf("read Cluster %s/%s: %w", cluster, cluster, err)
 	}
-	var cp *unstructured.Unstructured
+	var objs []*unstructured.Unstructured
 	if obj != nil {
-		if cp, err = readControlPlane(ctx, kc, obj); err != nil {
+		cp, err := readControlPlane(ctx, kc, obj)
+		if err != nil {
 			return s, err
 		}
+		objs = append(objs, obj)
+		if cp != nil {
+			objs = append(objs, cp)
+		}
 	}
-	var workers []*unstructured.Unstructured
 	for _, gvr := range []schema.GroupVersionResource{MachineDeployments, MachinePools} {
 		ws, err := readWorkers(ctx, kc, gvr, cluster)
 		if err != nil {
 			return s, err
 		}
-		workers = append(workers, ws...)
+		objs = append(objs, ws...)
 	}
 	_, err = kc.Typed.CoreV1().Secrets(cluster).Get(ctx, cluster+"-kubeconfig", metav1.GetOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return s, fmt.Errorf("read Secret %s/%s-kubeconfig: %w", cluster, cluster, err)
 	}
-	return assemble(cluster, obj, cp, workers, err == nil), nil
+	return FromObjects(cluster, objs, err == nil), nil
 }
 
-// assemble makes the state of cluster from its objects as read: the
-// Cluster (nil: none), its control plane (nil: not found), the workers
-// (any objects; those of other clusters are left out) and whether the
-// kubeconfig Secret exists. Cluster API is installed: the Cluster was
-// read, or found missing.
-func assemble(cluster string, obj, cp *unstructured.Unstructured, workers []*unstructured.Unstructured, secret bool) State {
+// FromObjects is the state of cluster from objects of its namespace as
+// the hub has them (any order; other objects and other clusters' are
+// left out): the Cluster named cluster, the control plane its
+// spec.controlPlaneRef names, the MachineDeployments and MachinePools;
+// secret says whether the kubeconfig Secret exists. Cluster API is
+// installed: the objects were read, or found missing.
+func FromObjects(cluster string, objs []*unstructured.Unstructured, secret bool) State {
 	s := NewState(cluster)
 	s.Installed, s.KubeconfigSecret = true, secret
-	if obj != nil {
-		s.Object = objectOf(obj)
-		if ref, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "controlPlaneRef"); ref["kind"] != "" && ref["name"] != "" {
-			s.ControlPlane = &ControlPlane{Object: Object{Kind: ref["kind"], Namespace: cluster, Name: ref["name"], Conditions: []Condition{}}}
-			if cp != nil {
-				s.ControlPlane = controlPlaneOf(cp)
+	var ref map[string]string
+	for _, o := range objs {
+		if o.GetKind() == "Cluster" && o.GetName() == cluster && o.GroupVersionKind().Group == Group {
+			s.Object = objectOf(o)
+			ref, _, _ = unstructured.NestedStringMap(o.Object, "spec", "controlPlaneRef")
+		}
+	}
+	if s.Found && ref["kind"] != "" && ref["name"] != "" {
+		s.ControlPlane = &ControlPlane{Object: Object{Kind: ref["kind"], Namespace: cluster, Name: ref["name"], Conditions: []Condition{}}}
+		for _, o := range objs {
+			if o.GetKind() == ref["kind"] && o.GetName() == ref["name"] && o.GroupVersionKind().Group == ref["apiGroup"] {
+				s.ControlPlane = controlPlaneOf(o)
 			}
 		}
 	}
-	for _, w := range workers {
-		if belongsTo(w, cluster) {
-			s.Workers = append(s.Workers, workersOf(w))
+	for _, o := range objs {
+		if k := o.GetKind(); (k == "MachineDeployment" || k == "MachinePool") && o.GroupVersionKind().Group == Group && belongsTo(o, cluster) {
+			s.Workers = append(s.Workers, workersOf(o))
 		}
 	}
 	sort.SliceStable(s.Workers, func(i, j int) bool {
