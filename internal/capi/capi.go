@@ -89,9 +89,9 @@ type ControlPlane struct {
 	DesiredVersion string `json:"desiredVersion,omitempty"`
 	Version        string `json:"version,omitempty"`
 	Replicas
-	// Ready is a v1beta1 contract's status.ready (CAPA); nil when the
-	// object has none.
-	Ready *bool `json:"ready,omitempty"`
+	// StatusReady is a v1beta1 contract's status.ready (CAPA); nil when
+	// the object has none.
+	StatusReady *bool `json:"statusReady,omitempty"`
 }
 
 // Workers is a MachineDeployment or a MachinePool.

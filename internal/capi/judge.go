@@ -51,7 +51,7 @@ func (s State) controlPlaneConverged(want string) string {
 	if r := replicasSettled(cp.Object, cp.Replicas); r != "" {
 		return r
 	}
-	if cp.Ready != nil && !*cp.Ready {
+	if cp.StatusReady != nil && !*cp.StatusReady {
 		return cp.Ref() + ": not ready" + conditionSuffix(firstFalse(cp.Conditions, "Ready", "Available"))
 	}
 	if want != "" && !SameVersion(want, cp.Version) {

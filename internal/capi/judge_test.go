@@ -169,7 +169,7 @@ func TestNotAvailable(t *testing.T) {
 func TestEKSFailed(t *testing.T) {
 	objs := objects(t, "eks-failed.yaml")
 	s := FromObjects("prod-acme-fra", objs, false)
-	if s.ControlPlane.Ready == nil || *s.ControlPlane.Ready || s.ControlPlane.DesiredVersion != "v1.34" {
+	if s.ControlPlane.StatusReady == nil || *s.ControlPlane.StatusReady || s.ControlPlane.DesiredVersion != "v1.34" {
 		t.Fatalf("AWSManagedControlPlane read as %+v", s.ControlPlane)
 	}
 	if len(s.Workers) != 1 || s.Workers[0].Kind != "MachinePool" || s.Workers[0].Version != "v1.34" {

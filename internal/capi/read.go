@@ -147,7 +147,7 @@ func controlPlaneOf(obj *unstructured.Unstructured) *ControlPlane {
 	cp.Version, _, _ = unstructured.NestedString(obj.Object, "status", "version")
 	cp.Replicas = replicasOf(obj)
 	if r, ok, _ := unstructured.NestedBool(obj.Object, "status", "ready"); ok {
-		cp.Ready = &r
+		cp.StatusReady = &r
 	}
 	return cp
 }
