@@ -120,7 +120,10 @@ func joinHub(gits []gitCluster, secrets []corev1.Secret, apps []unstructured.Uns
 			continue // an addon's Application, or not the fleet's
 		}
 		a := argocd.Read(app)
-		h.apps[c] = &FleetApp{AppLive: appLive(app, ""), Revision: oneRevision(a.Revision), Deleting: a.Deleting}
+		fa := &FleetApp{AppLive: appLive(app, ""), Revision: oneRevision(a.Revision), Deleting: a.Deleting}
+		// The whole message: a webhook's refusal names the field last.
+		fa.Message = argocd.OneLine(a.Verdict().Message, 1000)
+		h.apps[c] = fa
 		if bundles[c] == nil && !inGit(gits, c) {
 			extra[c] = true
 		}
