@@ -39,7 +39,7 @@ func (fs *FleetStatus) watch(ctx context.Context, src *statusSource) error {
 	// Watching starts before the first evaluation: no change is missed.
 	watchHub(ctx, src.kc, signal)
 	resync := func() <-chan time.Time { return time.After(statusResync) }
-	if useView(fs.Global, fs.IsTerminal) {
+	if fs.Global.Output != "json" && useView(fs.Global, fs.IsTerminal) {
 		return fs.watchView(ctx, cancel, func(ctx context.Context, show func(*FleetStatusReport, error) error) error {
 			return runWatch(ctx, src.evaluate, changes, resync, show)
 		})

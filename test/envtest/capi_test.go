@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/capi"
+	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet/chart"
 	"github.com/fleetup/fleetup/internal/kube"
 	corev1 "k8s.io/api/core/v1"
@@ -46,6 +47,12 @@ func TestClusterAPIInMemory(t *testing.T) {
 		_ = env.Client.Typed.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
 	checkNotConverged(ctx, t, name, version, "no Cluster dev-acme-fra/dev-acme-fra yet")
+	// fleet status --watch from before the cluster exists: its lines
+	// follow the hub's changes.
+	watched, stopWatch := startStatusWatch(ctx, t)
+	if err := watched.waitFor(ctx, "cluster "); err != nil {
+		t.Fatal(err)
+	}
 	begin := time.Now()
 	// Through the managers' webhooks: defaulting and validation run as in
 	// a real management cluster.
@@ -88,6 +95,14 @@ func TestClusterAPIInMemory(t *testing.T) {
 	t.Logf("%d workers ready after %v", workers, time.Since(begin).Round(time.Millisecond))
 	checkConverged(ctx, t, name, version, workers)
 	t.Logf("capi.Read: converged at %s after %v", version, time.Since(begin).Round(time.Millisecond))
+	checkFleetStatus(ctx, t, name, version)
+	if err := watched.waitFor(ctx, "progressing: no Application fleet-"+name+" yet"); err != nil {
+		t.Error(err)
+	}
+	if err := stopWatch(); cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "stopped before every cluster was ready") {
+		t.Errorf("fleet status --watch ended with %v, want stopped (exit 1)", err)
+	}
+	checkWatchLines(t, watched.String(), name)
 
 	// The workload API server is the in-memory backend's, made for what
 	// Cluster API needs of it. Probed at v1.14.2: it serves discovery and
