@@ -40,9 +40,10 @@ func statusTick() tea.Cmd {
 func (m *statusModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case statusMsg:
-		m.rep, m.err = msg.rep, msg.err
+		// A failed read keeps the last table, with the error under it.
+		m.err = msg.err
 		if msg.err == nil {
-			m.err = nil
+			m.rep = msg.rep
 		}
 	case statusDoneMsg:
 		m.done, m.doneErr = true, msg.err
