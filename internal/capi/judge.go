@@ -42,13 +42,7 @@ func (s State) controlPlaneConverged(want string) string {
 	case !cp.Found:
 		return "no " + cp.Ref() + " yet"
 	}
-	if r := objectSettled(cp.Object); r != "" {
-		return r
-	}
-	if want != "" && !SameVersion(want, cp.DesiredVersion) {
-		return fmt.Sprintf("%s: spec.version is %s, not %s yet", cp.Ref(), orNone(cp.DesiredVersion), want)
-	}
-	if r := replicasSettled(cp.Object, cp.Replicas); r != "" {
+	if r := specSettled(cp.Object, cp.Replicas, "spec.version", cp.DesiredVersion, want); r != "" {
 		return r
 	}
 	if cp.StatusReady != nil && !*cp.StatusReady {
@@ -62,13 +56,7 @@ func (s State) controlPlaneConverged(want string) string {
 
 func (s State) workersConverged(want string) string {
 	for _, w := range s.Workers {
-		if r := objectSettled(w.Object); r != "" {
-			return r
-		}
-		if want != "" && !SameVersion(want, w.Version) {
-			return fmt.Sprintf("%s: spec.template.spec.version is %s, not %s yet", w.Ref(), orNone(w.Version), want)
-		}
-		if r := replicasSettled(w.Object, w.Replicas); r != "" {
+		if r := specSettled(w.Object, w.Replicas, "spec.template.spec.version", w.Version, want); r != "" {
 			return r
 		}
 		for _, v := range w.Versions {
@@ -88,6 +76,18 @@ func (s State) clusterAvailable(string) string {
 		return "no Secret " + s.Cluster + "/" + s.Cluster + "-kubeconfig yet"
 	}
 	return ""
+}
+
+// specSettled: the object has seen its spec, which asks for want (at
+// field, whose value is version), and its replicas are settled.
+func specSettled(o Object, r Replicas, field, version, want string) string {
+	if s := objectSettled(o); s != "" {
+		return s
+	}
+	if want != "" && !SameVersion(want, version) {
+		return fmt.Sprintf("%s: %s is %s, not %s yet", o.Ref(), field, orNone(version), want)
+	}
+	return replicasSettled(o, r)
 }
 
 // objectSettled: the object exists, is not being deleted and its

@@ -32,15 +32,12 @@ func decodeFile(t *testing.T, file string) []*unstructured.Unstructured {
 	return objs
 }
 
-// statusHub is the hub of testdata/fleet-status-hub.yaml: Argo CD's
-// secrets and Applications, and Cluster API's objects of dev-acme-fra
-// (provisioned at v1.34) and prod-acme-fra (EKS failed), as the capi
-// package's tests have them.
-func statusHub(t *testing.T, gits []gitCluster) *hubState {
+// hubFile reads a hub's cluster secrets and Applications in argocd.
+func hubFile(t *testing.T, file string) ([]corev1.Secret, []unstructured.Unstructured) {
 	t.Helper()
 	var secrets []corev1.Secret
 	var apps []unstructured.Unstructured
-	for _, o := range decodeFile(t, "testdata/fleet-status-hub.yaml") {
+	for _, o := range decodeFile(t, file) {
 		if o.GetKind() == "Secret" {
 			var s corev1.Secret
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &s); err != nil {
@@ -51,6 +48,16 @@ func statusHub(t *testing.T, gits []gitCluster) *hubState {
 		}
 		apps = append(apps, *o)
 	}
+	return secrets, apps
+}
+
+// statusHub is the hub of testdata/fleet-status-hub.yaml: Argo CD's
+// secrets and Applications, and Cluster API's objects of dev-acme-fra
+// (provisioned at v1.34) and prod-acme-fra (EKS failed), as the capi
+// package's tests have them.
+func statusHub(t *testing.T, gits []gitCluster) *hubState {
+	t.Helper()
+	secrets, apps := hubFile(t, "testdata/fleet-status-hub.yaml")
 	h := joinHub(gits, secrets, apps)
 	dev := capi.FromObjects("dev-acme-fra", decodeFile(t, "../capi/testdata/provisioned.yaml"), true)
 	prod := capi.FromObjects("prod-acme-fra", decodeFile(t, "../capi/testdata/eks-failed.yaml"), false)
