@@ -111,6 +111,7 @@ func joinHub(gits []gitCluster, secrets []corev1.Secret, apps []unstructured.Uns
 	for _, g := range gits {
 		bundles[g.Name] = g.Bundle
 	}
+	inGit := func(name string) bool { _, ok := bundles[name]; return ok }
 	h := &hubState{live: joinLive(fleetNamespace, secrets, apps, bundles), apps: map[string]*FleetApp{}, capi: map[string]*capi.State{}, orphanSecrets: map[string][]string{}}
 	extra := map[string]bool{}
 	for i := range apps {
@@ -124,12 +125,12 @@ func joinHub(gits []gitCluster, secrets []corev1.Secret, apps []unstructured.Uns
 		// The whole message: a webhook's refusal names the field last.
 		fa.Message = argocd.OneLine(a.Verdict().Message, 1000)
 		h.apps[c] = fa
-		if bundles[c] == nil && !inGit(gits, c) {
+		if !inGit(c) {
 			extra[c] = true
 		}
 	}
 	for _, s := range secrets {
-		if c := s.Labels[fleet.ClusterLabel]; c != "" && s.Labels[catalog.LabelSecretType] == "cluster" && !inGit(gits, c) {
+		if c := s.Labels[fleet.ClusterLabel]; c != "" && s.Labels[catalog.LabelSecretType] == "cluster" && !inGit(c) {
 			extra[c] = true
 			h.orphanSecrets[c] = append(h.orphanSecrets[c], fleetNamespace+"/"+s.Name)
 		}
@@ -139,15 +140,6 @@ func joinHub(gits []gitCluster, secrets []corev1.Secret, apps []unstructured.Uns
 	}
 	sort.Strings(h.extra)
 	return h
-}
-
-func inGit(gits []gitCluster, name string) bool {
-	for _, g := range gits {
-		if g.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // oneRevision is the commit of a multi-source Application's revisions
