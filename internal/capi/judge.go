@@ -143,6 +143,9 @@ func (s State) Problems() []string {
 	var out []string
 	if s.Found {
 		out = append(out, problemsOf(s.Object)...)
+		if c := s.Condition("RemoteConnectionProbe"); c != nil && s.unreachable(c) {
+			out = append(out, s.Ref()+conditionSuffix(c))
+		}
 	}
 	if cp := s.ControlPlane; cp != nil && cp.Found {
 		out = append(out, problemsOf(cp.Object)...)
@@ -170,14 +173,26 @@ func problemsOf(o Object) []string {
 	return out
 }
 
+// unreachable: the RemoteConnectionProbe failed on a cluster whose
+// control plane is initialized. Before that, Cluster API reports the
+// probe failed while the API server is still being made ("Remote
+// connection not established yet", then "Remote connection probe
+// failed" once it tried 5 times): that is progress.
+func (s State) unreachable(probe *Condition) bool {
+	init := s.Condition("ControlPlaneInitialized")
+	return probe.Status == "False" && init != nil && init.Status == "True" &&
+		!strings.HasPrefix(probe.Message, "Remote connection not established yet")
+}
+
 // failed: a condition that says something failed, not that it waits.
 // InspectionFailed is left out: KubeadmControlPlane reports it while it
-// cannot reach a workload cluster that is still coming up.
+// cannot reach a workload cluster that is still coming up; and so is the
+// RemoteConnectionProbe, judged by State.unreachable.
 func failed(c *Condition) bool {
 	if c.Severity != "" { // v1beta1: severity is set on False conditions only
 		return c.Status == "False" && c.Severity == "Error"
 	}
-	if c.Status != "False" || c.Reason == "InspectionFailed" {
+	if c.Status != "False" || c.Reason == "InspectionFailed" || c.Type == "RemoteConnectionProbe" {
 		return false
 	}
 	return strings.HasSuffix(c.Reason, "Failed") || strings.HasSuffix(c.Reason, "InternalError")

@@ -166,6 +166,38 @@ func TestNotAvailable(t *testing.T) {
 	}
 }
 
+// The probe of the workload API server fails while the cluster is being
+// made (as TestClusterAPIInMemory saw it): progress, not a problem; once
+// the control plane is initialized and the probe fails, a problem.
+func TestRemoteConnectionProbe(t *testing.T) {
+	objs := objects(t, "provisioned.yaml")
+	c := byKind(t, objs, "Cluster", "")
+	probe := map[string]any{"type": "RemoteConnectionProbe", "status": "False", "reason": "ProbeFailed", "message": "Remote connection not established yet"}
+	set(t, c, "Provisioning", "status", "phase")
+	set(t, c, []any{
+		map[string]any{"type": "Available", "status": "False", "reason": "NotAvailable", "message": "* RemoteConnectionProbe: Remote connection not established yet"},
+		map[string]any{"type": "ControlPlaneInitialized", "status": "False", "reason": "NotInitialized", "message": "Control plane not yet initialized"},
+		probe,
+	}, "status", "conditions")
+	s := FromObjects("dev-acme-fra", objs, true)
+	if ps := s.Problems(); len(ps) > 0 {
+		t.Errorf("provisioning: problems %v", ps)
+	}
+	if ok, reason := s.Converged("v1.34"); ok || !strings.HasPrefix(reason, "Cluster dev-acme-fra/dev-acme-fra: not Available") {
+		t.Errorf("provisioning: %v, %q", ok, reason)
+	}
+	probe["message"] = "Remote connection probe failed, probe last succeeded at 2026-12-02T10:00:15Z"
+	set(t, c, []any{
+		map[string]any{"type": "Available", "status": "False", "reason": "NotAvailable"},
+		map[string]any{"type": "ControlPlaneInitialized", "status": "True", "reason": "Initialized"},
+		probe,
+	}, "status", "conditions")
+	want := "Cluster dev-acme-fra/dev-acme-fra: RemoteConnectionProbe False (ProbeFailed): Remote connection probe failed, probe last succeeded at 2026-12-02T10:00:15Z"
+	if ps := FromObjects("dev-acme-fra", objs, true).Problems(); len(ps) != 1 || ps[0] != want {
+		t.Errorf("unreachable: problems %v", ps)
+	}
+}
+
 func TestEKSFailed(t *testing.T) {
 	objs := objects(t, "eks-failed.yaml")
 	s := FromObjects("prod-acme-fra", objs, false)

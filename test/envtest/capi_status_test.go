@@ -123,4 +123,11 @@ func checkWatchLines(t *testing.T, out string, name string) {
 	if len(states) < 2 || !strings.HasPrefix(states[0], first) || states[len(states)-1] != last {
 		t.Errorf("fleet status --watch lines of %s:\n%s\nwant first %q, last %q", name, out, first, last)
 	}
+	// Provisioning is progress: nothing Cluster API says on the way is a
+	// failure.
+	for _, s := range states {
+		if strings.HasPrefix(s, "failed") {
+			t.Errorf("%s was %s while it was provisioned", name, s)
+		}
+	}
 }
