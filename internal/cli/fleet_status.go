@@ -181,10 +181,7 @@ func (s *statusSource) evaluate(ctx context.Context) (*FleetStatusReport, error)
 		return nil, err
 	}
 	tracked := trackedRevision(ctx, s.fs.root, cfg)
-	gits, err := gitSide(f, s.fs.root, tracked)
-	if err != nil {
-		return nil, err
-	}
+	gits := gitSide(f, tracked)
 	hub, err := readHub(ctx, s.kc, gits)
 	if err != nil {
 		return nil, err

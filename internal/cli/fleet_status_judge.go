@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/fleetup/fleetup/internal/gitrepo"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/report"
-	"gopkg.in/yaml.v3"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -54,41 +51,21 @@ func trackedRevision(ctx context.Context, root string, cfg *config.Config) Track
 	return t
 }
 
-// gitSide is every cluster of the fleet with what it should run.
-func gitSide(f *fleet.Fleet, root string, tracked TrackedRevision) ([]gitCluster, error) {
+// gitSide is every cluster of the fleet with what it should run: the
+// commit its file pins (`revision`, which `fleet rollout` writes and the
+// fleet's ApplicationSet renders it at), else the tracked one.
+func gitSide(f *fleet.Fleet, tracked TrackedRevision) []gitCluster {
 	out := make([]gitCluster, 0, len(f.Clusters))
 	for _, c := range f.Clusters {
 		v := viewOf(c)
 		g := gitCluster{Name: c.Name, Wave: c.Wave, ClusterGit: ClusterGit{File: c.File, Profile: c.Profile, Layers: c.Layers,
 			Flavour: v.Flavour, KubernetesVersion: v.Version, Bundle: v.Bundle, Revision: tracked.Commit}}
-		pin, err := pinnedRevision(root, c.File)
-		if err != nil {
-			return nil, err
-		}
-		if pin != "" {
-			g.Revision, g.Pinned = pin, true
+		if c.Revision != "" {
+			g.Revision, g.Pinned = c.Revision, true
 		}
 		out = append(out, g)
 	}
-	return out, nil
-}
-
-// pinnedRevision is the cluster file's `revision` key: the commit
-// `fleet rollout` pinned the cluster to, rendered by the fleet's
-// ApplicationSet at that commit. Read from the file itself, beside the
-// loader, which checked the file already.
-func pinnedRevision(root, file string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", file, err)
-	}
-	var doc struct {
-		Revision string `yaml:"revision"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	return doc.Revision, nil
+	return out
 }
 
 // notServedList: Argo CD's Application CRD is not installed.

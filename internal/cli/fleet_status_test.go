@@ -73,11 +73,7 @@ func shippedGit(t *testing.T, commit string) []gitCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gits, err := gitSide(f, "../..", TrackedRevision{Revision: "HEAD", Commit: commit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gits
+	return gitSide(f, TrackedRevision{Revision: "HEAD", Commit: commit})
 }
 
 func byName(rep *FleetStatusReport, name string) ClusterStatus {

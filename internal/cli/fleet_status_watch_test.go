@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 )
 
@@ -94,6 +96,8 @@ func TestRunWatchStopped(t *testing.T) {
 	}
 }
 
+// The commit clusters should run: the tracked revision resolved in the
+// local clone, or a cluster's pin.
 func TestTrackedRevision(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -121,10 +125,16 @@ func TestTrackedRevision(t *testing.T) {
 	if tr := trackedRevision(ctx, dir, cfg); tr.Commit != "" || !strings.Contains(tr.Note, `unknown revision "nope"`) {
 		t.Errorf("unknown: %+v", tr)
 	}
-	if pin, err := pinnedRevision(dir, "fleet/clusters/dev-acme-fra.yaml"); err != nil || pin != first {
-		t.Errorf("pin = %q, %v; want %s", pin, err, first)
+	// The pin, as the loader reads it, is what the cluster should run.
+	f, err := fleet.Load(ctx, os.DirFS(dir), "fleet", fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if pin, err := pinnedRevision(dir, "fleet/clusters/prod-acme-fra.yaml"); err != nil || pin != "" {
-		t.Errorf("no pin = %q, %v", pin, err)
+	gits := gitSide(f, TrackedRevision{Revision: "HEAD", Commit: second})
+	if g := gits[0]; g.Name != "dev-acme-fra" || g.Revision != first || !g.Pinned {
+		t.Errorf("pinned: %+v, want %s", g.ClusterGit, first)
+	}
+	if g := gits[1]; g.Revision != second || g.Pinned {
+		t.Errorf("unpinned: %+v, want %s", g.ClusterGit, second)
 	}
 }
