@@ -11,6 +11,7 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/fleet/rollout"
 	"github.com/fleetup/fleetup/internal/gitrepo"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/report"
@@ -53,17 +54,20 @@ func trackedRevision(ctx context.Context, root string, cfg *config.Config) Track
 
 // gitSide is every cluster of the fleet with what it should run: the
 // commit its file pins (`revision`, which `fleet rollout` writes and the
-// fleet's ApplicationSet renders it at), else the tracked one.
+// fleet's ApplicationSet renders it at), else the tracked one. In
+// rollout order: by wave, the clusters without one last.
 func gitSide(f *fleet.Fleet, tracked TrackedRevision) []gitCluster {
 	out := make([]gitCluster, 0, len(f.Clusters))
-	for _, c := range f.Clusters {
-		v := viewOf(c)
-		g := gitCluster{Name: c.Name, Wave: c.Wave, ClusterGit: ClusterGit{File: c.File, Profile: c.Profile, Layers: c.Layers,
-			Flavour: v.Flavour, KubernetesVersion: v.Version, Bundle: v.Bundle, Revision: tracked.Commit}}
-		if c.Revision != "" {
-			g.Revision, g.Pinned = c.Revision, true
+	for _, w := range rollout.Waves(f) {
+		for _, c := range w.Clusters {
+			v := viewOf(c)
+			g := gitCluster{Name: c.Name, Wave: c.Wave, ClusterGit: ClusterGit{File: c.File, Profile: c.Profile, Layers: c.Layers,
+				Flavour: v.Flavour, KubernetesVersion: v.Version, Bundle: v.Bundle, Revision: tracked.Commit}}
+			if c.Revision != "" {
+				g.Revision, g.Pinned = c.Revision, true
+			}
+			out = append(out, g)
 		}
-		out = append(out, g)
 	}
 	return out
 }
@@ -132,13 +136,13 @@ func oneRevision(revs string) string {
 	return parts[0]
 }
 
-// judgeFleet judges every cluster and sums up.
+// judgeFleet judges every cluster, in the order of gits, then the
+// clusters only the hub has, and sums up.
 func judgeFleet(dir string, tracked TrackedRevision, gits []gitCluster, h *hubState) *FleetStatusReport {
 	rep := &FleetStatusReport{SchemaVersion: FleetStatusSchema, Fleet: dir, Tracked: tracked, Summary: map[string]int{}, Clusters: []ClusterStatus{}}
 	for _, g := range gits {
 		rep.Clusters = append(rep.Clusters, judgeCluster(g, h.live[g.Name], h.apps[g.Name], h.capi[g.Name]))
 	}
-	sort.SliceStable(rep.Clusters, func(i, j int) bool { return waveLess(rep.Clusters[i].Wave, rep.Clusters[j].Wave) })
 	for _, name := range h.extra {
 		rep.Clusters = append(rep.Clusters, judgeOrphan(dir, name, h))
 	}
@@ -148,17 +152,6 @@ func judgeFleet(dir string, tracked TrackedRevision, gits []gitCluster, h *hubSt
 		rep.Ready = rep.Ready && c.State == StateReady
 	}
 	return rep
-}
-
-// waveLess orders by wave, clusters without one last.
-func waveLess(a, b *int) bool {
-	switch {
-	case a == nil:
-		return false
-	case b == nil:
-		return true
-	}
-	return *a < *b
 }
 
 // judgeCluster compares what the hub runs for a Git cluster with what Git
