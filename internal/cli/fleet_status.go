@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/capi"
+	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -158,11 +159,22 @@ func exitFor(rep *FleetStatusReport) error {
 type statusSource struct {
 	fs *FleetStatus
 	kc *kube.Client
+	// loaded is the fleet source loaded, for the first evaluation.
+	loaded *loadedFleet
 }
 
-// source checks the fleet loads and connects to the hub, once.
+// loadedFleet is what loadWithConfig returns.
+type loadedFleet struct {
+	f   *fleet.Fleet
+	dir string
+	cfg *config.Config
+}
+
+// source loads the fleet (an invalid one is a usage error before the hub
+// is asked) and connects to the hub, once.
 func (fs *FleetStatus) source(ctx context.Context) (*statusSource, error) {
-	if _, _, err := fs.load(ctx); err != nil {
+	f, dir, cfg, err := fs.loadWithConfig(ctx)
+	if err != nil {
 		return nil, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, liveTimeout)
@@ -171,15 +183,21 @@ func (fs *FleetStatus) source(ctx context.Context) (*statusSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fleet status reads the hub: %w", err)
 	}
-	return &statusSource{fs: fs, kc: kc}, nil
+	return &statusSource{fs: fs, kc: kc, loaded: &loadedFleet{f: f, dir: dir, cfg: cfg}}, nil
 }
 
 // evaluate reads Git and the hub and judges every cluster.
 func (s *statusSource) evaluate(ctx context.Context) (*FleetStatusReport, error) {
-	f, dir, cfg, err := s.fs.loadWithConfig(ctx)
-	if err != nil {
-		return nil, err
+	l := s.loaded
+	s.loaded = nil
+	if l == nil { // the files may have changed since
+		f, dir, cfg, err := s.fs.loadWithConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l = &loadedFleet{f: f, dir: dir, cfg: cfg}
 	}
+	f, dir, cfg := l.f, l.dir, l.cfg
 	tracked := trackedRevision(ctx, s.fs.root, cfg)
 	gits := gitSide(f, tracked)
 	hub, err := readHub(ctx, s.kc, gits)
