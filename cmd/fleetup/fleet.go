@@ -40,7 +40,7 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 		c.Long = c.Short + "\n\n" + exitCodesHelp
 	}
 	cmd.AddCommand(validate, render)
-	cmd.AddCommand(newFleetDiffCmd(&fl), newFleetRolloutCmd(&fl))
+	cmd.AddCommand(newFleetDiffCmd(&fl), newFleetRolloutCmd(&fl), newFleetStatusCmd(&fl))
 
 	// fleet init: the scaffold, written and committed.
 	in := &cli.FleetInit{}

@@ -8,38 +8,15 @@ import (
 	"testing"
 
 	"github.com/fleetup/fleetup/internal/fleet"
-	"github.com/fleetup/fleetup/internal/kube"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // hub reads testdata/hub.yaml: the cluster secrets and Applications a
 // hub's Argo CD holds.
 func hub(t *testing.T) ([]corev1.Secret, []unstructured.Unstructured) {
 	t.Helper()
-	data, err := os.ReadFile("testdata/hub.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := kube.DecodeYAML(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var secrets []corev1.Secret
-	var apps []unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() == "Secret" {
-			var s corev1.Secret
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &s); err != nil {
-				t.Fatal(err)
-			}
-			secrets = append(secrets, s)
-			continue
-		}
-		apps = append(apps, *o)
-	}
-	return secrets, apps
+	return hubFile(t, "testdata/hub.yaml")
 }
 
 // shippedViews are the shipped fleet's clusters as list shows them.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/capi"
+	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet/chart"
 	"github.com/fleetup/fleetup/internal/kube"
 	corev1 "k8s.io/api/core/v1"
@@ -27,12 +29,14 @@ var (
 // controllers: the Cluster becomes Provisioned, its KubeadmControlPlane
 // Initialized, Cluster API writes <cluster>-kubeconfig, the simulated
 // workload API server answers with it, and every node pool's machines
-// join. Deleting the Cluster removes all of it.
+// join; capi.Read then judges the cluster converged at the profile's
+// Kubernetes version, where before it named what was missing. Deleting
+// the Cluster removes all of it.
 func TestClusterAPIInMemory(t *testing.T) {
 	env.NeedClusterAPI(t)
 	const name = "dev-acme-fra"
 	ctx := ctx(t, 5*time.Minute)
-	objs := renderCAPIObjects(t, name)
+	objs, version := renderCAPIObjects(t, name)
 
 	// The chart puts a cluster's objects in the namespace of its name.
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"fleetup.dev/test": "true"}}}
@@ -42,6 +46,13 @@ func TestClusterAPIInMemory(t *testing.T) {
 	t.Cleanup(func() {
 		_ = env.Client.Typed.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
+	checkNotConverged(ctx, t, name, version, "no Cluster dev-acme-fra/dev-acme-fra yet")
+	// fleet status --watch from before the cluster exists: its lines
+	// follow the hub's changes.
+	watched, stopWatch := startStatusWatch(ctx, t)
+	if err := watched.waitFor(ctx, "cluster "); err != nil {
+		t.Fatal(err)
+	}
 	begin := time.Now()
 	// Through the managers' webhooks: defaulting and validation run as in
 	// a real management cluster.
@@ -49,6 +60,7 @@ func TestClusterAPIInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	checkNotConverged(ctx, t, name, version, "")
 	if _, err := env.Client.WaitFor(ctx, capiClusters, name, name, "Cluster "+name+" Provisioned with its control plane initialized", clusterProvisioned); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +93,16 @@ func TestClusterAPIInMemory(t *testing.T) {
 		t.Fatal("the example's dev cluster has no node pool: nothing checks that workers join")
 	}
 	t.Logf("%d workers ready after %v", workers, time.Since(begin).Round(time.Millisecond))
+	checkConverged(ctx, t, name, version, workers)
+	t.Logf("capi.Read: converged at %s after %v", version, time.Since(begin).Round(time.Millisecond))
+	checkFleetStatus(ctx, t, name, version)
+	if err := watched.waitFor(ctx, "progressing: no Application fleet-"+name+" yet"); err != nil {
+		t.Error(err)
+	}
+	if err := stopWatch(); cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "stopped before every cluster was ready") {
+		t.Errorf("fleet status --watch ended with %v, want stopped (exit 1)", err)
+	}
+	checkWatchLines(t, watched.String(), name)
 
 	// The workload API server is the in-memory backend's, made for what
 	// Cluster API needs of it. Probed at v1.14.2: it serves discovery and
@@ -130,14 +152,75 @@ func TestClusterAPIInMemory(t *testing.T) {
 		}
 	}
 	t.Logf("Cluster deleted after %v", time.Since(begin).Round(time.Millisecond))
+	checkNotConverged(ctx, t, name, version, "no Cluster dev-acme-fra/dev-acme-fra yet")
+}
+
+// checkNotConverged: capi.Read judges the cluster not converged, with
+// reason when it is given, else with some reason.
+func checkNotConverged(ctx context.Context, t *testing.T, name, version, reason string) {
+	t.Helper()
+	s, err := capi.Read(ctx, env.Client, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, got := s.Converged(version)
+	if ok || got == "" || reason != "" && got != reason {
+		t.Errorf("capi.Read of %s: converged %v, reason %q; want not converged, reason %q", name, ok, got, reason)
+	}
+	t.Logf("capi.Read: not converged: %s", got)
+}
+
+// checkConverged waits, on the Cluster's watch events (Cluster API
+// updates its status as its machines come up), for capi.Read to judge
+// the cluster converged at version, then checks what it read.
+func checkConverged(ctx context.Context, t *testing.T, name, version string, workers int) {
+	t.Helper()
+	var s capi.State
+	var reason string
+	converged := func(*unstructured.Unstructured) (bool, error) {
+		var err error
+		if s, err = capi.Read(ctx, env.Client, name); err != nil {
+			return false, err
+		}
+		var ok bool
+		ok, reason = s.Converged(version)
+		return ok, nil
+	}
+	if _, err := env.Client.WaitFor(ctx, capiClusters, name, name, "capi.Read to judge "+name+" converged at "+version, converged); err != nil {
+		t.Fatalf("%v; capi.Read's last reason: %s", err, reason)
+	}
+	if ps := s.Problems(); len(ps) > 0 {
+		t.Errorf("converged with problems: %v", ps)
+	}
+	cp := s.ControlPlane
+	if s.Phase != "Provisioned" || !s.KubeconfigSecret || cp == nil || cp.Kind != "KubeadmControlPlane" || !capi.SameVersion(version, cp.Version) {
+		t.Errorf("capi.Read: phase %q, kubeconfig Secret %v, control plane %+v", s.Phase, s.KubeconfigSecret, cp)
+	}
+	for _, typ := range []string{"Available", "ControlPlaneAvailable", "WorkersAvailable", "RemoteConnectionProbe"} {
+		if c := s.Condition(typ); c == nil || c.Status != "True" {
+			t.Errorf("capi.Read: Cluster condition %s is %+v, want True", typ, c)
+		}
+	}
+	ready := int64(0)
+	for _, w := range s.Workers {
+		if w.Kind != "MachineDeployment" || w.Ready == nil || !capi.SameVersion(version, w.Version) {
+			t.Errorf("capi.Read: workers %+v", w)
+			continue
+		}
+		ready += *w.Ready
+	}
+	if ready != int64(workers) {
+		t.Errorf("capi.Read: %d ready workers, want %d", ready, workers)
+	}
 }
 
 // renderCAPIObjects renders the shipped example cluster with the fleet
 // chart and keeps its Cluster API objects (the registration objects need
-// Argo CD's namespace and a store, checked elsewhere).
-func renderCAPIObjects(t *testing.T, name string) []*unstructured.Unstructured {
+// Argo CD's namespace and a store, checked elsewhere), with its effective
+// kubernetesVersion.
+func renderCAPIObjects(t *testing.T, name string) ([]*unstructured.Unstructured, string) {
 	t.Helper()
-	_, ms := RenderFleetCluster(t, "../..", name, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
+	c, ms := RenderFleetCluster(t, "../..", name, &chart.Platform{RepoURL: "https://git.example.test/platform", Revision: "main", BasePath: "packages"})
 	var out []*unstructured.Unstructured
 	for _, m := range ms {
 		group, _, _ := strings.Cut(m.APIVersion, "/")
@@ -148,7 +231,14 @@ func renderCAPIObjects(t *testing.T, name string) []*unstructured.Unstructured {
 	if len(out) == 0 {
 		t.Fatalf("%s renders no Cluster API objects", name)
 	}
-	return out
+	var version string
+	if v := c.Effective.Get("kubernetesVersion"); v != nil {
+		version, _ = v.Plain().(string)
+	}
+	if version == "" {
+		t.Fatalf("%s has no kubernetesVersion", name)
+	}
+	return out, version
 }
 
 // clusterProvisioned: phase Provisioned (infrastructure ready, endpoint
