@@ -10,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fleetup/fleetup/internal/capi"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/fleet/rollout"
 	"github.com/fleetup/fleetup/internal/fleet/scaffold"
 	"github.com/fleetup/fleetup/internal/gitrepo"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/record"
 )
@@ -110,7 +112,7 @@ func (fr *FleetRollout) Run(ctx context.Context) error {
 	w := plan.FleetWiring(cfg, fleetNamespace)
 	ro := &rollout.Rollout{
 		Fleet: f, Revision: snap.Commit, Subject: subject,
-		Gate:   rollout.Gate{Kube: kc, Namespace: fleetNamespace, AppSet: w.Name},
+		Gate:   rollout.Gate{Kube: kc, Namespace: fleetNamespace, AppSet: w.Name, Converged: convergedAt(kc, f, at)},
 		Commit: &pinWriter{g: g, push: fr.Push, dir: abs},
 		Kube:   kc, WaveTimeout: fr.WaveTimeout,
 		Log: func(line string) {
@@ -129,6 +131,32 @@ func (fr *FleetRollout) Run(ctx context.Context) error {
 		fmt.Fprintf(g.Stdout, "rolled out %s to %s\n", short(snap.Commit), plan.Count(len(f.Clusters), "cluster"))
 	}
 	return err
+}
+
+// convergedAt judges a cluster's Cluster API objects against the
+// Kubernetes version its values give at the revision (the working tree's
+// for a cluster the revision does not have); a cluster of the existing
+// flavour has none.
+func convergedAt(kc *kube.Client, f, at *fleet.Fleet) rollout.Converged {
+	return func(ctx context.Context, cluster string) (bool, string, error) {
+		c := at.Cluster(cluster)
+		if c == nil {
+			c = f.Cluster(cluster)
+		}
+		if c == nil {
+			return false, "", fmt.Errorf("cluster %s is not in the fleet", cluster)
+		}
+		v := viewOf(c)
+		if v.Flavour == string(fleet.FlavourExisting) {
+			return true, "", nil
+		}
+		st, err := capi.Read(ctx, kc, cluster)
+		if err != nil {
+			return false, "", err
+		}
+		ok, reason := st.Converged(v.Version)
+		return ok, reason, nil
+	}
 }
 
 // clustersAt checks that each cluster's profile and layer files exist at

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/argocd"
+	"github.com/fleetup/fleetup/internal/capi"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/test/envtest"
@@ -62,6 +65,30 @@ func rollout(ctx context.Context, t testing.TB, p *platform, onLine func(string)
 	err := (&cli.FleetRollout{Fleet: cli.Fleet{Global: g}, WaveTimeout: 6 * time.Minute}).Run(ctx)
 	t.Logf("fleetup fleet rollout:\n%s", out.String())
 	return out.String(), err
+}
+
+// fleetStatus runs `fleet status -o json` in process: the report and
+// whether it exited 0.
+func fleetStatus(ctx context.Context, t testing.TB, p *platform) (cli.FleetStatusReport, bool) {
+	t.Helper()
+	out := &syncBuffer{}
+	g := &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "json", Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard}
+	err := (&cli.FleetStatus{Fleet: cli.Fleet{Global: g}}).Run(ctx)
+	var rep cli.FleetStatusReport
+	if jerr := json.Unmarshal([]byte(out.String()), &rep); jerr != nil {
+		t.Fatalf("fleet status -o json: %v (%v):\n%s", jerr, err, out)
+	}
+	return rep, err == nil
+}
+
+// statusOf is one cluster's row.
+func statusOf(rep cli.FleetStatusReport, name string) cli.ClusterStatus {
+	for _, c := range rep.Clusters {
+		if c.Name == name {
+			return c
+		}
+	}
+	return cli.ClusterStatus{State: "absent from fleet status"}
 }
 
 // lineWriter hands each write (a line) to a callback too.
@@ -155,6 +182,12 @@ func TestFleetRollout(t *testing.T) {
 			t.Errorf("after the failed wave, %s runs %s, want %s", n, got, want)
 		}
 	}
+	// fleet status names the refused cluster with Cluster API's words,
+	// and exits 1.
+	rep, ok := fleetStatus(ctx, t, p)
+	if r2 := statusOf(rep, names[2]); ok || r2.State != "failed" || !strings.Contains(r2.Reason, "cannot update Kubernetes version") {
+		t.Errorf("fleet status after the failed wave: exit 0 %v, %s %s: %s", ok, names[2], r2.State, r2.Reason)
+	}
 
 	// The fix: the canary takes the profile's version.
 	writeFile(t, canary, string(data))
@@ -162,9 +195,13 @@ func TestFleetRollout(t *testing.T) {
 	if _, err := rollout(ctx, t, p, nil); err != nil {
 		t.Fatalf("rollout after the fix: %v", err)
 	}
-	for n, want := range map[string]string{names[0]: "v1.34.0", names[1]: "v1.33.0", names[2]: "v1.34.0"} {
-		if got := kcpVersion(ctx, t, n); got != want {
-			t.Errorf("after the rollout, %s runs %s, want %s", n, got, want)
+	for n, want := range map[string]string{names[0]: "v1.34", names[1]: "v1.33", names[2]: "v1.34"} {
+		st, err := capi.Read(ctx, env.Client, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, why := st.Converged(want); !ok {
+			t.Errorf("after the rollout, %s has not converged at %s: %s", n, want, why)
 		}
 	}
 
@@ -189,6 +226,12 @@ func TestFleetRollout(t *testing.T) {
 	}
 	if strings.Contains(string(again), "wave 1: pinned") {
 		t.Error("the resumed rollout pinned wave 1 again")
+	}
+	// Every cluster as Git says: fleet status exits 0.
+	if rep, ok := fleetStatus(ctx, t, p); !ok {
+		for _, c := range rep.Clusters {
+			t.Errorf("fleet status: %s %s: %s", c.Name, c.State, c.Reason)
+		}
 	}
 	t.Logf("done %v after install", time.Since(begin).Round(time.Second))
 }

@@ -96,24 +96,6 @@ func (g Gate) Wait(ctx context.Context, c *fleet.Cluster, rev string) error {
 	return g.waitDeployed(ctx, c.Name)
 }
 
-// waitConverged watches the Cluster object, whose conditions change with
-// its control plane's and workers', judging Cluster API at each change.
-func (g Gate) waitConverged(ctx context.Context, cluster string) error {
-	var reason string
-	_, err := g.Kube.WaitFor(ctx, kube.GVR("cluster.x-k8s.io", "v1beta2", "clusters"), cluster, cluster, "Cluster API to converge", func(u *unstructured.Unstructured) (bool, error) {
-		ok, why, err := g.Converged(ctx, cluster)
-		reason = why
-		return ok, err
-	})
-	if err != nil {
-		if reason != "" {
-			err = fmt.Errorf("%w (%s)", err, reason)
-		}
-		return gateError(cluster, "Cluster API", err)
-	}
-	return nil
-}
-
 // waitDeployed waits for each Application deployed to the cluster (its
 // addons, as its cluster secret names it) to be healthy.
 func (g Gate) waitDeployed(ctx context.Context, cluster string) error {
