@@ -105,6 +105,11 @@ func joinHub(gits []gitCluster, secrets []corev1.Secret, apps []unstructured.Uns
 		fa := &FleetApp{AppLive: appLive(app, ""), Revision: oneRevision(a.Revision), Deleting: a.Deleting}
 		// The whole message: a webhook's refusal names the field last.
 		fa.Message = argocd.OneLine(a.Verdict().Message, 1000)
+		if msg, refused := a.Refused(); refused && fa.State != string(report.AddonFailed) {
+			// Argo CD retries a refused sync for ever: it is failed,
+			// with the API server's words, not in progress.
+			fa.State, fa.Message = string(report.AddonFailed), "sync refused: "+msg
+		}
 		h.apps[c] = fa
 		if !inGit(c) {
 			extra[c] = true

@@ -18,6 +18,7 @@ import (
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/test/envtest"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -38,7 +39,6 @@ func rolloutFleet(p *platform, names [3]string) map[string]string {
 		"fleet/inventory/provider/in-memory.yaml": string(shipped),
 		"fleet/clusters/" + names[0] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: e2e\nprovider: in-memory\nwave: 0\n", names[0]),
 		"fleet/clusters/" + names[1] + ".yaml":    fmt.Sprintf("name: %s\nprofile: beta\nenvironment: e2e\nprovider: in-memory\nwave: 1\n", names[1]),
-		"fleet/clusters/" + names[2] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: canary\nprovider: in-memory\nwave: 2\n", names[2]),
 	}
 }
 
@@ -105,7 +105,9 @@ func (l lineWriter) Write(b []byte) (int, error) {
 }
 
 // TestFleetRollout: three in-memory clusters, made by the real Cluster
-// API controllers from two profiles, in three waves. A first rollout pins
+// API controllers from two profiles, in three waves; the third made by
+// `cluster create` after install, followed by fleet status and registered
+// by External Secrets with its inventory labels. A first rollout pins
 // them all; a profile upgrade committed afterwards reaches none of them
 // until `fleet rollout` takes it wave by wave: the wave 0 cluster is
 // upgraded while the wave 2 cluster stays as it was; in wave 2 Cluster
@@ -126,12 +128,46 @@ func TestFleetRollout(t *testing.T) {
 	}
 	ctx := timeout(t, 25*time.Minute)
 	begin := time.Now()
+	// The third cluster is made as a user makes one: `cluster create`.
+	args := []string{"cluster", "create", names[2], "--profile", "alpha", "--environment", "canary", "--provider", "in-memory", "--wave", "2", "--config", p.Config}
+	created, err := exec.CommandContext(ctx, fleetupBinary(t), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cluster create: %v\n%s", err, created)
+	}
+	refreshFleet(t, p)
+	if rep, ok := fleetStatus(ctx, t, p); ok || statusOf(rep, names[2]).State == "ready" {
+		t.Errorf("fleet status right after cluster create: exit 0 %v, %s %s", ok, names[2], statusOf(rep, names[2]).State)
+	}
 	for _, n := range names {
 		waitApplication(t, ctx, fleet.AppName(n), n+" provisioned: its Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
 			return u != nil && argocd.Read(u).Healthy(), nil
 		})
 	}
 	t.Logf("three in-memory clusters healthy %v after install", time.Since(begin).Round(time.Second))
+	// Registered through External Secrets from Cluster API's kubeconfig,
+	// labelled with its profile, layers and wave.
+	var secret *corev1.Secret
+	for secret == nil {
+		if secret, err = clusterSecret(ctx, names[2]); err != nil {
+			t.Fatal(err)
+		}
+		if secret == nil {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s is not registered in Argo CD", names[2])
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	for k, v := range map[string]string{"argocd.argoproj.io/secret-type": "cluster", "fleetup.dev/profile": "alpha",
+		"fleetup.dev/environment": "canary", "fleetup.dev/provider": "in-memory", "fleetup.dev/wave": "2"} {
+		if secret.Labels[k] != v {
+			t.Errorf("%s's cluster secret label %s = %q, want %q", names[2], k, secret.Labels[k], v)
+		}
+	}
+	if !strings.HasPrefix(string(secret.Data["server"]), "https://127.0.0.1:") {
+		t.Errorf("%s's cluster secret server %q is not its in-memory API server", names[2], secret.Data["server"])
+	}
 
 	// The first rollout pins every cluster at HEAD.
 	if _, err := rollout(ctx, t, p, nil); err != nil {
@@ -213,7 +249,7 @@ func TestFleetRollout(t *testing.T) {
 	if !killAt(t, fleetupBinary(t), p, "wave 1: waiting for", "fleet", "rollout") {
 		t.Fatal("the rollout ended before wave 1")
 	}
-	args := []string{"fleet", "rollout", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig}
+	args = []string{"fleet", "rollout", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig}
 	again, err := exec.CommandContext(ctx, fleetupBinary(t), args...).CombinedOutput()
 	t.Logf("fleetup fleet rollout after SIGKILL:\n%s", again)
 	if err != nil {
