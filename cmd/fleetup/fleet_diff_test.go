@@ -175,3 +175,30 @@ func TestFleetDiffSubdirectory(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestFleetValidateRefusedSinceHEAD: a working-tree change Cluster API's
+// webhook would refuse (the standard profile skipping a minor version) is
+// a validation error at the value that makes it, before it is committed;
+// the same fleet committed, or a one-minor upgrade, validates.
+func TestFleetValidateRefusedSinceHEAD(t *testing.T) {
+	dir := diffRepo(t)
+	fleetDir := filepath.Join(dir, "fleet")
+	validate := func(args ...string) (int, string, string) {
+		return fleetup(t, append([]string{"fleet", "validate", "--config", shipped, "--fleet-dir", fleetDir}, args...)...)
+	}
+	profile := filepath.Join(fleetDir, "profiles", "standard.yaml")
+	editFile(t, profile, `kubernetesVersion: "v1.34"`, `kubernetesVersion: "v1.36"`)
+	code, out, errOut := validate()
+	want := `fleet/profiles/standard.yaml:3:20: cluster dev-acme-fra: KubeadmControlPlane control plane: spec.version: cannot update Kubernetes version from v1.34 to v1.36`
+	if code != 2 || !strings.Contains(errOut, want) {
+		t.Fatalf("a skipped minor version: exit %d, want 2 and %q\n%s%s", code, want, out, errOut)
+	}
+	code, out, _ = validate("-o", "json")
+	if code != 2 || !strings.Contains(out, `"cannot update Kubernetes version`) && !strings.Contains(out, "cannot update Kubernetes version") {
+		t.Errorf("-o json: exit %d\n%s", code, out)
+	}
+	editFile(t, profile, `kubernetesVersion: "v1.36"`, `kubernetesVersion: "v1.35"`)
+	if code, out, errOut := validate(); code != 0 {
+		t.Errorf("a one-minor upgrade: exit %d\n%s%s", code, out, errOut)
+	}
+}

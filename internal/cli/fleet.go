@@ -132,6 +132,20 @@ func (v *FleetValidate) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	refused, err := refusedSinceHEAD(ctx, filepath.Join(v.root, dir), f)
+	if err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		if g.Output == "json" {
+			s := fleet.Summary{Fleet: dir, Errors: fleet.ErrorsJSON(refused)}
+			if err := writeFleetJSON(&redactingWriter{w: g.Stdout, g: g}, s); err != nil {
+				return err
+			}
+			return &ExitError{Code: ExitUsage}
+		}
+		return Usage(refused)
+	}
 	out := &redactingWriter{w: g.Stdout, g: g}
 	if g.Output == "json" {
 		return writeFleetJSON(out, f.Summarize())

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+
+	"github.com/fleetup/fleetup/internal/decode"
+	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/gitrepo"
+)
+
+// refusedSinceHEAD are the changes of the working tree against the last
+// commit that Cluster API's webhooks would refuse (a minor version
+// skipped, an immutable field), as fleet diff predicts them, one error
+// each at the value that makes it. Validate says so before a commit makes
+// the cluster's Application retry a sync that cannot succeed. Outside a
+// repository, or with no fleet at HEAD, there is nothing to compare.
+func refusedSinceHEAD(ctx context.Context, abs string, head *fleet.Fleet) (decode.Errors, error) {
+	repo, err := gitrepo.Open(abs)
+	if err != nil {
+		return nil, nil // not a repository: validate checks the files alone
+	}
+	snap, err := repo.Resolve(ctx, "HEAD")
+	if err != nil || snap.Unborn {
+		return nil, nil
+	}
+	root, err := repo.Rel(filepath.Dir(abs))
+	if err != nil {
+		return nil, nil
+	}
+	fsys, err := fs.Sub(snap.FS, root)
+	if err != nil {
+		return nil, fmt.Errorf("HEAD: %w", err)
+	}
+	name := filepath.Base(abs)
+	if st, err := fs.Stat(fsys, name); err != nil || !st.IsDir() {
+		return nil, nil
+	}
+	base, err := fleet.Load(ctx, fsys, name, fleet.Options{})
+	if err != nil {
+		return nil, nil // HEAD's own problems are not this tree's
+	}
+	var errs decode.Errors
+	for _, w := range fleet.Compare(base, head).Waves {
+		for _, c := range w.Clusters {
+			for _, e := range c.Effects {
+				if e.Kind != fleet.EffectRefused {
+					continue
+				}
+				at := fleet.Origin{File: c.File, Line: 1, Column: 1}
+				for _, v := range c.Values {
+					if v.To != nil && slices.Contains(e.Paths, v.Key) {
+						at = v.To.Origin
+						break
+					}
+				}
+				errs = append(errs, &decode.Error{File: at.File, Line: at.Line, Column: at.Column, Path: "cluster " + c.Name,
+					Msg: fmt.Sprintf("%s %s: %s", e.Object, e.Target, e.Detail), Expected: "a change Cluster API accepts",
+					Hint: "fleet diff shows the whole change; commit it and Argo CD retries a sync the API server refuses"})
+			}
+		}
+	}
+	return errs, nil
+}
