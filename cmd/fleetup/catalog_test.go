@@ -12,15 +12,6 @@ import (
 	"github.com/fleetup/fleetup/test/ociregistry"
 )
 
-// stubChart writes a chart directory of this name and version.
-func stubChart(t *testing.T, name, version string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), name)
-	writeTestFile(t, filepath.Join(dir, "Chart.yaml"), fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version))
-	writeTestFile(t, filepath.Join(dir, "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "+name+"}\n")
-	return dir
-}
-
 func writeTestFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -92,17 +83,17 @@ func TestCatalogOutdatedLoopback(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	repo := chartrepo.Start(t)
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0", "2.0.0", "2.1.0-rc.1"} {
-		repo.Add(t, stubChart(t, "web", v))
+		repo.Add(t, chartrepo.Stub(t, "web", v))
 	}
 	for _, v := range []string{"v1.19.4", "v1.20.0"} {
-		repo.Add(t, stubChart(t, "cm", v))
+		repo.Add(t, chartrepo.Stub(t, "cm", v))
 	}
 	for _, c := range []string{"argo-cd", "external-secrets"} {
-		repo.Add(t, stubChart(t, c, "1.0.0"))
+		repo.Add(t, chartrepo.Stub(t, c, "1.0.0"))
 	}
 	reg := ociregistry.Start(t)
 	for _, v := range []string{"0.9.0", "0.10.0", "1.0.0"} {
-		reg.AddChart(t, "charts", stubChart(t, "gw", v))
+		reg.AddChart(t, "charts", chartrepo.Stub(t, "gw", v))
 	}
 	cfg, file := catalogRepo(t, fmt.Sprintf(`argocd:
   enabled: true
@@ -215,7 +206,7 @@ func TestCatalogOutdatedUnreachable(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	repo := chartrepo.Start(t)
 	for _, v := range []string{"1.0.0", "1.0.1"} {
-		repo.Add(t, stubChart(t, "web", v))
+		repo.Add(t, chartrepo.Stub(t, "web", v))
 	}
 	cfg, _ := catalogRepo(t, fmt.Sprintf(`web:
   enabled: true
