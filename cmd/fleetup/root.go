@@ -78,7 +78,7 @@ manages everything.
 
 	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newSecretsCmd(g), newTokenCmd(g), newVersionCmd(g))
 	root.AddCommand(newFleetCmd(g))
-	root.AddCommand(newClusterCmd(g), newProfileCmd(g))
+	root.AddCommand(newClusterCmd(g), newProfileCmd(g), newCatalogCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	// Runnable so that an unknown command reaches Args (exit 2) instead of

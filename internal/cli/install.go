@@ -179,9 +179,14 @@ func deadline(ctx context.Context, command string, configured, flag time.Duratio
 // helmFor is the Helm SDK client for the cluster, caching charts in the
 // user's cache directory.
 func helmFor(kc *kube.Client) *helm.Releaser {
+	return &helm.Releaser{Config: kc.Config, CacheDir: helmCacheDir()}
+}
+
+// helmCacheDir is where charts and repository indexes are cached.
+func helmCacheDir() string {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
 	}
-	return &helm.Releaser{Config: kc.Config, CacheDir: filepath.Join(cache, "fleetup", "helm")}
+	return filepath.Join(cache, "fleetup", "helm")
 }

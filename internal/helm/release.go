@@ -20,7 +20,6 @@ import (
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/cli"
 	"helm.sh/helm/v4/pkg/kube"
-	"helm.sh/helm/v4/pkg/registry"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	releasev1 "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
@@ -129,15 +128,10 @@ func (r *Releaser) chartPath(ctx context.Context, spec Spec) (string, error) {
 	if err := os.MkdirAll(r.CacheDir, 0o755); err != nil {
 		return "", err
 	}
-	plain := src.Kind == catalog.SourceOCI && src.Loopback()
-	ropts := []registry.ClientOption{registry.ClientOptEnableCache(true), registry.ClientOptWriter(io.Discard)}
-	if plain {
-		// A registry on this machine (tests, a local mirror) speaks plain HTTP.
-		ropts = append(ropts, registry.ClientOptPlainHTTP())
-	}
-	rc, err := registry.NewClient(ropts...)
+	rc, err := registryClient(src)
+	plain := plainHTTP(src)
 	if err != nil {
-		return "", fmt.Errorf("helm registry client: %w", err)
+		return "", err
 	}
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(r.logger().Handler()))
 	cfg.RegistryClient = rc

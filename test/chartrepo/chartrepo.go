@@ -6,6 +6,7 @@ package chartrepo
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -58,4 +59,24 @@ func (s *Server) Add(t testing.TB, chartDirs ...string) {
 	if err := idx.WriteFile(filepath.Join(s.dir, "index.yaml"), 0o644); err != nil {
 		t.Fatalf("chartrepo: write index: %v", err)
 	}
+}
+
+// Stub writes a minimal chart (one ConfigMap) of this name and version
+// into a new directory and returns it, for publishing several versions.
+func Stub(t testing.TB, name, version string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	for file, content := range map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: " + name + "\nversion: " + version + "\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + "}\n",
+	} {
+		path := filepath.Join(dir, file)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -68,14 +68,14 @@ func (a *Applied) write(file string, data []byte) error {
 	if existed {
 		mode = oldMode
 	}
-	if err := writeAtomic(file, data, mode); err != nil {
+	if err := WriteAtomic(file, data, mode); err != nil {
 		return err
 	}
 	a.undo = append(a.undo, func() error {
 		if !existed {
 			return ignoreMissing(os.Remove(file))
 		}
-		return writeAtomic(file, old, oldMode)
+		return WriteAtomic(file, old, oldMode)
 	})
 	return nil
 }
@@ -88,7 +88,7 @@ func (a *Applied) remove(file string) error {
 	if err := os.Remove(file); err != nil {
 		return fmt.Errorf("remove %s: %w", file, err)
 	}
-	a.undo = append(a.undo, func() error { return writeAtomic(file, old, mode) })
+	a.undo = append(a.undo, func() error { return WriteAtomic(file, old, mode) })
 	return nil
 }
 
@@ -136,7 +136,9 @@ func read(file string) (data []byte, mode fs.FileMode, existed bool, err error) 
 	return data, st.Mode().Perm(), true, nil
 }
 
-func writeAtomic(file string, data []byte, mode fs.FileMode) error {
+// WriteAtomic writes file through a temporary file and a rename, so a
+// killed run leaves the old content or the new, never half of it.
+func WriteAtomic(file string, data []byte, mode fs.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", file, err)
