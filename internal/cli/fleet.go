@@ -132,10 +132,7 @@ func (v *FleetValidate) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	refused, err := refusedSinceHEAD(ctx, filepath.Join(v.root, dir), f)
-	if err != nil {
-		return err
-	}
+	refused := refusedSinceHEAD(ctx, filepath.Join(v.root, dir), f)
 	if len(refused) > 0 {
 		if g.Output == "json" {
 			s := fleet.Summary{Fleet: dir, Errors: fleet.ErrorsJSON(refused)}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,17 +79,9 @@ func (fr *FleetRollout) Run(ctx context.Context) error {
 	}
 	// Each cluster renders the revision's chart, profile and layers: they
 	// must be valid there, and hold what the clusters name.
-	root, err := repo.Rel(filepath.Dir(abs))
+	at, err := fleetAt(ctx, repo, snap, abs, opts)
 	if err != nil {
-		return err
-	}
-	sub, err := fs.Sub(snap.FS, root)
-	if err != nil {
-		return err
-	}
-	at, err := fleet.Load(ctx, sub, dir, opts)
-	if err != nil {
-		return Usage(fmt.Errorf("the fleet at %s does not load, nothing was pinned:\n%w", short(snap.Commit), err))
+		return Usage(fmt.Errorf("the fleet at %s does not load, nothing was pinned:\n%w", rollout.Short(snap.Commit), err))
 	}
 	if err := clustersAt(f, at, snap.Commit); err != nil {
 		return Usage(err)
@@ -128,7 +119,7 @@ func (fr *FleetRollout) Run(ctx context.Context) error {
 		}
 	}
 	if err == nil && g.Output != "json" {
-		fmt.Fprintf(g.Stdout, "rolled out %s to %s\n", short(snap.Commit), plan.Count(len(f.Clusters), "cluster"))
+		fmt.Fprintf(g.Stdout, "rolled out %s to %s\n", rollout.Short(snap.Commit), plan.Count(len(f.Clusters), "cluster"))
 	}
 	return err
 }
@@ -165,7 +156,7 @@ func clustersAt(f, at *fleet.Fleet, commit string) error {
 	var probs []string
 	for _, c := range f.Clusters {
 		if at.Profiles[c.Profile] == nil {
-			probs = append(probs, fmt.Sprintf("cluster %s: profile %s does not exist at %s", c.Name, c.Profile, short(commit)))
+			probs = append(probs, fmt.Sprintf("cluster %s: profile %s does not exist at %s", c.Name, c.Profile, rollout.Short(commit)))
 		}
 	}
 	if len(probs) > 0 {
@@ -176,7 +167,7 @@ func clustersAt(f, at *fleet.Fleet, commit string) error {
 
 func rolloutSummary(commit, subject string, waves []rollout.Wave, timeout time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Roll out %s %s, wave by wave: each wave's clusters are pinned to it (a commit per wave) and the next wave starts when they all run it, healthy (at most %v a wave).\n", short(commit), subject, timeout)
+	fmt.Fprintf(&b, "Roll out %s %s, wave by wave: each wave's clusters are pinned to it (a commit per wave) and the next wave starts when they all run it, healthy (at most %v a wave).\n", rollout.Short(commit), subject, timeout)
 	for _, w := range waves {
 		var names []string
 		for _, c := range w.Clusters {
@@ -223,11 +214,4 @@ func (pw *pinWriter) Pin(ctx context.Context, clusters []*fleet.Cluster, rev, me
 		return "", nil // the pins were committed already (a rerun)
 	}
 	return res.Commit.Hash, nil
-}
-
-func short(rev string) string {
-	if len(rev) > 8 {
-		return rev[:8]
-	}
-	return rev
 }

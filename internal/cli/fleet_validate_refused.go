@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"slices"
 
 	"github.com/fleetup/fleetup/internal/decode"
@@ -18,30 +16,18 @@ import (
 // each at the value that makes it. Validate says so before a commit makes
 // the cluster's Application retry a sync that cannot succeed. Outside a
 // repository, or with no fleet at HEAD, there is nothing to compare.
-func refusedSinceHEAD(ctx context.Context, abs string, head *fleet.Fleet) (decode.Errors, error) {
+func refusedSinceHEAD(ctx context.Context, abs string, head *fleet.Fleet) decode.Errors {
 	repo, err := gitrepo.Open(abs)
 	if err != nil {
-		return nil, nil // not a repository: validate checks the files alone
+		return nil // not a repository: validate checks the files alone
 	}
 	snap, err := repo.Resolve(ctx, "HEAD")
 	if err != nil || snap.Unborn {
-		return nil, nil
+		return nil
 	}
-	root, err := repo.Rel(filepath.Dir(abs))
+	base, err := fleetAt(ctx, repo, snap, abs, fleet.Options{})
 	if err != nil {
-		return nil, nil
-	}
-	fsys, err := fs.Sub(snap.FS, root)
-	if err != nil {
-		return nil, fmt.Errorf("HEAD: %w", err)
-	}
-	name := filepath.Base(abs)
-	if st, err := fs.Stat(fsys, name); err != nil || !st.IsDir() {
-		return nil, nil
-	}
-	base, err := fleet.Load(ctx, fsys, name, fleet.Options{})
-	if err != nil {
-		return nil, nil // HEAD's own problems are not this tree's
+		return nil // no fleet at HEAD, or HEAD's own problems: not this tree's
 	}
 	var errs decode.Errors
 	for _, w := range fleet.Compare(base, head).Waves {
@@ -63,5 +49,5 @@ func refusedSinceHEAD(ctx context.Context, abs string, head *fleet.Fleet) (decod
 			}
 		}
 	}
-	return errs, nil
+	return errs
 }

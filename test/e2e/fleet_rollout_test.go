@@ -25,24 +25,22 @@ import (
 // rolloutFleet is three in-memory clusters across two profiles and three
 // waves; the canary environment is the third wave's alone.
 func rolloutFleet(p *platform, names [3]string) map[string]string {
-	env := func(name string) string {
+	envFile := func(name string) string {
 		return fmt.Sprintf("fleet/inventory/environment/%s.yaml", name)
 	}
-	registration := fmt.Sprintf("registration:\n  store:\n    server: %s\n  labels:\n    %s: %s\n", envServer(), flowLabel, p.Cluster)
+	registration := fmt.Sprintf("registration:\n  store:\n    server: %s\n  labels:\n    %s: %s\n", env.Server, flowLabel, p.Cluster)
 	shipped, _ := os.ReadFile(filepath.Join(fleetRepo, "fleet", "inventory", "provider", "in-memory.yaml"))
 	return map[string]string{
 		"fleet/fleet.yaml":                        "layers: [environment, provider]\nchart: packages/fleet-cluster\n",
 		"fleet/profiles/alpha.yaml":               "kubernetesVersion: \"v1.33\"\n",
 		"fleet/profiles/beta.yaml":                "kubernetesVersion: \"v1.33\"\ntags: {team: beta}\n",
-		env("e2e"):                                registration,
-		env("canary"):                             "# the canary sites\n" + registration,
+		envFile("e2e"):                            registration,
+		envFile("canary"):                         "# the canary sites\n" + registration,
 		"fleet/inventory/provider/in-memory.yaml": string(shipped),
 		"fleet/clusters/" + names[0] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: e2e\nprovider: in-memory\nwave: 0\n", names[0]),
 		"fleet/clusters/" + names[1] + ".yaml":    fmt.Sprintf("name: %s\nprofile: beta\nenvironment: e2e\nprovider: in-memory\nwave: 1\n", names[1]),
 	}
 }
-
-func envServer() string { return env.Server }
 
 // kcpVersion is a cluster's KubeadmControlPlane spec.version.
 func kcpVersion(ctx context.Context, t testing.TB, cluster string) string {

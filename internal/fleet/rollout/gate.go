@@ -60,7 +60,7 @@ func (g Gate) Kick(ctx context.Context, clusters []*fleet.Cluster) error {
 // (a change Cluster API's webhooks refuse, say) fails at once.
 func (g Gate) Wait(ctx context.Context, c *fleet.Cluster, rev string) error {
 	name := fleet.AppName(c.Name)
-	what := fmt.Sprintf("Application %s/%s to apply %s", g.Namespace, name, short(rev))
+	what := fmt.Sprintf("Application %s/%s to apply %s", g.Namespace, name, Short(rev))
 	terminated := false
 	_, err := g.Kube.WaitFor(ctx, kube.Applications, g.Namespace, name, what, func(u *unstructured.Unstructured) (bool, error) {
 		if u == nil {
@@ -185,7 +185,8 @@ func gateError(cluster, step string, err error) error {
 	return &ClusterError{Cluster: cluster, Step: step, Reason: err.Error()}
 }
 
-func short(rev string) string {
+// Short is a commit as messages show it: its first 8 hex digits.
+func Short(rev string) string {
 	if len(rev) > 8 {
 		return rev[:8]
 	}

@@ -70,10 +70,10 @@ func (r *Rollout) Run(ctx context.Context) (*Result, error) {
 	res := &Result{Revision: r.Revision, Phase: record.RolloutRunning}
 	if rec != nil && rec.Revision == r.Revision && rec.Phase != record.RolloutDone {
 		res.Resumed = true
-		r.Log(fmt.Sprintf("resuming the rollout of %s (%s): %s", short(r.Revision), r.Subject, doneWaves(rec)))
+		r.Log(fmt.Sprintf("resuming the rollout of %s (%s): %s", Short(r.Revision), r.Subject, doneWaves(rec)))
 	} else {
 		if rec != nil && rec.Phase != record.RolloutDone {
-			r.Log(fmt.Sprintf("the rollout of %s stopped at wave %s (%s); it is replaced by this one", short(rec.Revision), rec.Wave, rec.Phase))
+			r.Log(fmt.Sprintf("the rollout of %s stopped at wave %s (%s); it is replaced by this one", Short(rec.Revision), rec.Wave, rec.Phase))
 		}
 		rec = &record.Rollout{Revision: r.Revision}
 	}
@@ -123,7 +123,7 @@ func (r *Rollout) wave(ctx context.Context, rec *record.Rollout, w Wave) (WaveRe
 		for _, c := range toPin {
 			names = append(names, c.Name)
 		}
-		msg := fmt.Sprintf("fleet: roll out %s to %s (%s)\n\n%s\n", short(r.Revision), w.Label(), strings.Join(names, ", "), r.Subject)
+		msg := fmt.Sprintf("fleet: roll out %s to %s (%s)\n\n%s\n", Short(r.Revision), w.Label(), strings.Join(names, ", "), r.Subject)
 		commit, err := r.Commit.Pin(ctx, toPin, r.Revision, msg)
 		if err != nil {
 			return wr, fmt.Errorf("%s: pin %s: %w", w.Label(), strings.Join(names, ", "), err)
@@ -132,12 +132,12 @@ func (r *Rollout) wave(ctx context.Context, rec *record.Rollout, w Wave) (WaveRe
 			c.Revision = r.Revision
 		}
 		wr.Pinned, wr.Commit = names, commit
-		r.Log(fmt.Sprintf("%s: pinned %s to %s (commit %s)", w.Label(), strings.Join(names, ", "), short(r.Revision), short(commit)))
+		r.Log(fmt.Sprintf("%s: pinned %s to %s (commit %s)", w.Label(), strings.Join(names, ", "), Short(r.Revision), Short(commit)))
 	}
 	if err := r.Gate.Kick(ctx, w.Clusters); err != nil {
 		return wr, err
 	}
-	r.Log(fmt.Sprintf("%s: waiting for %s to run %s, healthy (at most %v)", w.Label(), strings.Join(wr.Clusters, ", "), short(r.Revision), r.WaveTimeout))
+	r.Log(fmt.Sprintf("%s: waiting for %s to run %s, healthy (at most %v)", w.Label(), strings.Join(wr.Clusters, ", "), Short(r.Revision), r.WaveTimeout))
 	errs := r.waitAll(ctx, w)
 	wr.Seconds = time.Since(start).Seconds()
 	if len(errs) > 0 {
@@ -151,7 +151,7 @@ func (r *Rollout) wave(ctx context.Context, rec *record.Rollout, w Wave) (WaveRe
 	if err := rec.Save(ctx, r.Kube); err != nil {
 		return wr, err
 	}
-	r.Log(fmt.Sprintf("%s: %s run %s, healthy, after %s", w.Label(), strings.Join(wr.Clusters, ", "), short(r.Revision), time.Since(start).Round(time.Second)))
+	r.Log(fmt.Sprintf("%s: %s run %s, healthy, after %s", w.Label(), strings.Join(wr.Clusters, ", "), Short(r.Revision), time.Since(start).Round(time.Second)))
 	return wr, nil
 }
 
