@@ -17,6 +17,11 @@ import (
 // before the Application itself.
 const ResourcesFinalizer = "resources-finalizer.argocd.argoproj.io"
 
+// BackgroundResourcesFinalizer is ResourcesFinalizer with background
+// propagation: each resource is deleted the way `kubectl delete` does,
+// and what it owns is left to its controllers and the garbage collector.
+const BackgroundResourcesFinalizer = ResourcesFinalizer + "/background"
+
 // APIVersion of Applications and ApplicationSets.
 const APIVersion = "argoproj.io/v1alpha1"
 

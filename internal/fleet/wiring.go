@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/fleetup/fleetup/internal/argocd"
 )
 
 // Wiring says where the fleet's ApplicationSet finds the platform
@@ -43,10 +45,13 @@ func (w Wiring) Platform() map[string]any {
 // what Load merges. The cluster file's keys are the generator's
 // parameters; a missing layer file is skipped as the loader reports it.
 //
-// The generated Applications carry Argo CD's resources finalizer (the
-// ApplicationSet controller adds it), so a cluster file removed from Git
-// takes the cluster's objects and its registration with it; uninstall
-// strips it first so that removing the platform leaves the clusters.
+// The generated Applications carry Argo CD's resources finalizer, so a
+// cluster file removed from Git takes the cluster's objects and its
+// registration with it; uninstall strips it first so that removing the
+// platform leaves the clusters. It is the background one: with the
+// default (foreground), deleting the Cluster makes the garbage collector
+// delete everything it owns at once, its kubeconfig and infrastructure
+// included, and Cluster API can no longer take the cluster down in order.
 func (f *Fleet) ApplicationSet(w Wiring) map[string]any {
 	files := []any{"$values/" + path.Join(f.Dir, "profiles", "{{ .profile }}.yaml")}
 	for _, l := range f.Settings.Layers {
@@ -72,8 +77,9 @@ func (f *Fleet) ApplicationSet(w Wiring) map[string]any {
 			}}},
 			"template": map[string]any{
 				"metadata": map[string]any{
-					"name":   AppPrefix + "{{ .name }}",
-					"labels": map[string]any{ClusterLabel: "{{ .name }}", FleetLabel: "true", "app.kubernetes.io/managed-by": "fleetup"},
+					"finalizers": []any{argocd.BackgroundResourcesFinalizer},
+					"name":       AppPrefix + "{{ .name }}",
+					"labels":     map[string]any{ClusterLabel: "{{ .name }}", FleetLabel: "true", "app.kubernetes.io/managed-by": "fleetup"},
 				},
 				"spec": map[string]any{
 					"project":     "default",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,9 +18,12 @@ import (
 	"github.com/fleetup/fleetup/internal/capi"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
+	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/test/envtest"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // rolloutFleet is three in-memory clusters across two profiles and three
@@ -79,6 +83,91 @@ func fleetStatus(ctx context.Context, t testing.TB, p *platform) (cli.FleetStatu
 	return rep, err == nil
 }
 
+// controlPlaneMachines are the names of cluster's control plane
+// Machines with their spec.version.
+func controlPlaneMachines(ctx context.Context, t testing.TB, cluster string) map[string]string {
+	t.Helper()
+	list, err := env.Client.Dynamic.Resource(kube.GVR("cluster.x-k8s.io", "v1beta2", "machines")).Namespace(cluster).List(ctx,
+		metav1.ListOptions{LabelSelector: "cluster.x-k8s.io/control-plane"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range list.Items {
+		out[m.GetName()], _, _ = unstructured.NestedString(m.Object, "spec", "version")
+	}
+	return out
+}
+
+// followToReady runs `fleet status --watch -o json` until it ends, which
+// it does when every cluster is as Git says: name is seen in at least one
+// other state first, and ready last.
+func followToReady(ctx context.Context, t *testing.T, p *platform, name string) {
+	t.Helper()
+	out := &syncBuffer{}
+	g := quiet(p)
+	g.Output, g.Stdout = "json", out
+	err := (&cli.FleetStatus{Fleet: cli.Fleet{Global: g}, Watch: true}).Run(ctx)
+	var states []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var rep cli.FleetStatusReport
+		if jerr := json.Unmarshal([]byte(line), &rep); jerr != nil {
+			t.Fatalf("fleet status --watch -o json printed %q: %v", line, jerr)
+		}
+		if st := statusOf(rep, name).State; len(states) == 0 || states[len(states)-1] != st {
+			states = append(states, st)
+		}
+	}
+	t.Logf("fleet status --watch: %s went %s", name, strings.Join(states, " → "))
+	if err != nil {
+		t.Fatalf("fleet status --watch: %v", err)
+	}
+	if len(states) < 2 || states[len(states)-1] != "ready" {
+		t.Errorf("fleet status --watch: %s went %v, want other states, then ready", name, states)
+	}
+}
+
+// quiet is the in-process CLI's Global of p, its output dropped.
+func quiet(p *platform) *cli.Global {
+	return &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: "text", Yes: true, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+}
+
+// checkUpgradeDiff: `fleet diff -o json` on the uncommitted upgrade of
+// the alpha profile names exactly its two clusters, each with a
+// control-plane upgrade, pinned (the rollout takes it to them), and the
+// canary's change refused.
+func checkUpgradeDiff(ctx context.Context, t *testing.T, p *platform, names [3]string) {
+	t.Helper()
+	out := &syncBuffer{}
+	g := quiet(p)
+	g.Output, g.Stdout = "json", out
+	if err := (&cli.FleetDiff{Fleet: cli.Fleet{Global: g}}).Run(ctx); err != nil {
+		t.Fatalf("fleet diff: %v", err)
+	}
+	var d fleet.Diff
+	if err := json.Unmarshal([]byte(out.String()), &d); err != nil {
+		t.Fatalf("fleet diff -o json: %v\n%s", err, out)
+	}
+	if d.Summary.Changed != 2 || d.Summary.Refused != 1 || d.Summary.Added+d.Summary.Removed != 0 {
+		t.Errorf("fleet diff summary %+v, want 2 changed, 1 refused", d.Summary)
+	}
+	effects := map[string][]string{}
+	for _, w := range d.Waves {
+		for _, c := range w.Clusters {
+			for _, e := range c.Effects {
+				effects[c.Name] = append(effects[c.Name], e.Kind)
+			}
+			if c.Pinned == "" {
+				t.Errorf("fleet diff: %s is not shown pinned", c.Name)
+			}
+		}
+	}
+	if len(effects) != 2 || !slices.Contains(effects[names[0]], fleet.EffectControlPlaneUpgrade) ||
+		!slices.Contains(effects[names[2]], fleet.EffectRefused) || slices.Contains(effects[names[0]], fleet.EffectRefused) {
+		t.Errorf("fleet diff effects %v: want %s with a control-plane upgrade, %s refused, nothing of %s", effects, names[0], names[2], names[1])
+	}
+}
+
 // statusOf is one cluster's row.
 func statusOf(rep cli.FleetStatusReport, name string) cli.ClusterStatus {
 	for _, c := range rep.Clusters {
@@ -136,6 +225,7 @@ func TestFleetRollout(t *testing.T) {
 	if rep, ok := fleetStatus(ctx, t, p); ok || statusOf(rep, names[2]).State == "ready" {
 		t.Errorf("fleet status right after cluster create: exit 0 %v, %s %s", ok, names[2], statusOf(rep, names[2]).State)
 	}
+	followToReady(ctx, t, p, names[2])
 	for _, n := range names {
 		waitApplication(t, ctx, fleet.AppName(n), n+" provisioned: its Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
 			return u != nil && argocd.Read(u).Healthy(), nil
@@ -179,10 +269,18 @@ func TestFleetRollout(t *testing.T) {
 	}
 
 	// The upgrade, with the canary's version one minor too far.
+	before := controlPlaneMachines(ctx, t, names[0])
 	writeFile(t, filepath.Join(p.RepoDir, "fleet", "profiles", "alpha.yaml"), "kubernetesVersion: \"v1.34\"\n")
 	canary := filepath.Join(p.RepoDir, "fleet", "inventory", "environment", "canary.yaml")
 	data, _ := os.ReadFile(canary)
 	writeFile(t, canary, string(data)+"kubernetesVersion: \"v1.35\"\n")
+	// Before the commit, fleet diff names the alpha clusters alone, both
+	// with a control-plane upgrade and the canary's refused, and fleet
+	// validate refuses the canary's skipped minor version.
+	checkUpgradeDiff(ctx, t, p, names)
+	if err := (&cli.FleetValidate{Fleet: cli.Fleet{Global: quiet(p)}}).Run(ctx); err == nil || !strings.Contains(err.Error(), "cannot update Kubernetes version") {
+		t.Errorf("fleet validate before committing a skipped minor version: %v, want Cluster API's refusal", err)
+	}
 	envtest.Commit(t, p.RepoDir, "alpha: Kubernetes 1.34")
 	refreshFleet(t, p)
 
@@ -239,6 +337,18 @@ func TestFleetRollout(t *testing.T) {
 		}
 	}
 
+	// Cluster API rolled r0's control plane: new machines at the new
+	// version replaced the old ones.
+	after := controlPlaneMachines(ctx, t, names[0])
+	for m, v := range after {
+		if _, old := before[m]; old || v != "v1.34.0" {
+			t.Errorf("after the upgrade, control plane machine %s of %s runs %s (there before: %v), want a new machine at v1.34.0", m, names[0], v, old)
+		}
+	}
+	if len(after) == 0 {
+		t.Errorf("%s has no control plane machine after the upgrade", names[0])
+	}
+
 	// Killed (SIGKILL) once wave 1 is pinned, the rollout of a beta change
 	// is resumed by the next run, with no revision given: wave 0 is kept.
 	beta := filepath.Join(p.RepoDir, "fleet", "profiles", "beta.yaml")
@@ -267,5 +377,70 @@ func TestFleetRollout(t *testing.T) {
 			t.Errorf("fleet status: %s %s: %s", c.Name, c.State, c.Reason)
 		}
 	}
+
+	// Deleting an in-memory cluster: Cluster API takes it down in its own
+	// order (workers, control plane, infrastructure), and nothing of it
+	// is left on the hub.
+	deleted := time.Now()
+	deregistered := make(chan error, 1)
+	go func() {
+		// When the Cluster starts going, Argo CD no longer knows the
+		// cluster: its addons and registration went first.
+		_, err := env.Client.WaitFor(ctx, kube.GVR("cluster.x-k8s.io", "v1beta2", "clusters"), names[1], names[1], "Cluster "+names[1]+" deleting",
+			func(u *unstructured.Unstructured) (bool, error) {
+				return u == nil || u.GetDeletionTimestamp() != nil, nil
+			})
+		if err == nil {
+			var s *corev1.Secret
+			if s, err = clusterSecret(ctx, names[1]); err == nil && s != nil {
+				err = fmt.Errorf("the Cluster was being deleted while its Argo CD cluster secret %s was still there", s.Name)
+			}
+		}
+		deregistered <- err
+	}()
+	deleteCluster(t, p, names[1])
+	if err := <-deregistered; err != nil {
+		t.Error(err)
+	}
+	t.Logf("cluster delete of an in-memory cluster took %v", time.Since(deleted).Round(time.Second))
+	checkCAPIGone(t, names[1])
 	t.Logf("done %v after install", time.Since(begin).Round(time.Second))
+}
+
+// checkCAPIGone: no Cluster API object of cluster is left in its
+// namespace, templates included, and no Secret Cluster API made.
+func checkCAPIGone(t *testing.T, cluster string) {
+	t.Helper()
+	ctx := timeout(t, time.Minute)
+	if s, err := clusterSecret(ctx, cluster); err != nil || s != nil {
+		t.Errorf("the cluster secret of %s is left (%v)", cluster, err)
+	}
+	for _, r := range []schema.GroupVersionResource{
+		kube.GVR("cluster.x-k8s.io", "v1beta2", "clusters"),
+		kube.GVR("cluster.x-k8s.io", "v1beta2", "machinedeployments"),
+		kube.GVR("cluster.x-k8s.io", "v1beta2", "machinesets"),
+		kube.GVR("cluster.x-k8s.io", "v1beta2", "machines"),
+		kube.GVR("controlplane.cluster.x-k8s.io", "v1beta2", "kubeadmcontrolplanes"),
+		kube.GVR("bootstrap.cluster.x-k8s.io", "v1beta2", "kubeadmconfigtemplates"),
+		kube.GVR("bootstrap.cluster.x-k8s.io", "v1beta2", "kubeadmconfigs"),
+		kube.GVR("infrastructure.cluster.x-k8s.io", "v1beta2", "devclusters"),
+		kube.GVR("infrastructure.cluster.x-k8s.io", "v1beta2", "devmachinetemplates"),
+		kube.GVR("infrastructure.cluster.x-k8s.io", "v1beta2", "devmachines"),
+	} {
+		list, err := env.Client.Dynamic.Resource(r).Namespace(cluster).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Errorf("list %s in %s: %v", r.Resource, cluster, err)
+			continue
+		}
+		for _, o := range list.Items {
+			t.Errorf("%s %s/%s is left after cluster delete (deleting since %v, finalizers %v)", o.GetKind(), cluster, o.GetName(), o.GetDeletionTimestamp(), o.GetFinalizers())
+		}
+	}
+	secrets, err := env.Client.Typed.CoreV1().Secrets(cluster).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets.Items {
+		t.Errorf("Secret %s/%s is left after cluster delete", cluster, s.Name)
+	}
 }

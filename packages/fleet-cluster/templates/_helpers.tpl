@@ -63,6 +63,20 @@ healthy, so a cluster is registered once Cluster API has provisioned it.
 {{- define "fleet-cluster.waveCAPI" -}}
 argocd.argoproj.io/sync-wave: "0"
 {{- end -}}
+{{/*
+The Cluster API objects other than the Cluster: when the cluster's
+Application is deleted, Argo CD leaves them (Delete=false) and deletes the
+Cluster alone, as `kubectl delete cluster` does. Cluster API then takes the
+cluster down in its order (workers, control plane, infrastructure) while
+the kubeconfig still works, and Kubernetes' garbage collector removes what
+the Cluster owns once it is gone. Deleted all at once, the workers wait
+for a control plane and a kubeconfig that are already gone. Pruning (a
+pool removed from Git) is not affected.
+*/}}
+{{- define "fleet-cluster.capiChild" -}}
+{{ include "fleet-cluster.waveCAPI" . }}
+argocd.argoproj.io/sync-options: Delete=false
+{{- end -}}
 {{- define "fleet-cluster.waveAccess" -}}
 argocd.argoproj.io/sync-wave: "1"
 {{- end -}}
