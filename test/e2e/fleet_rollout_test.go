@@ -404,6 +404,12 @@ func TestFleetRollout(t *testing.T) {
 	}
 	t.Logf("cluster delete of an in-memory cluster took %v", time.Since(deleted).Round(time.Second))
 	checkCAPIGone(t, names[1])
+	// Gone from Git and from the hub: fleet status has no row for it, and
+	// the two clusters left are as Git says.
+	rep, ok = fleetStatus(ctx, t, p)
+	if !ok || len(rep.Clusters) != 2 || statusOf(rep, names[1]).State != "absent from fleet status" {
+		t.Errorf("fleet status after cluster delete: exit 0 %v, %d clusters, %s %s", ok, len(rep.Clusters), names[1], statusOf(rep, names[1]).State)
+	}
 	t.Logf("done %v after install", time.Since(begin).Round(time.Second))
 }
 
