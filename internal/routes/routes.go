@@ -48,8 +48,8 @@ type UI struct {
 	// Name and Namespace are the HTTPRoute's.
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
-	// URL is empty when no host is known (no hostname and no Gateway
-	// address yet); Reason then says why.
+	// URL is scheme, host, port and Path; empty when no host is known (no
+	// hostname and no Gateway address yet): Reason then says why.
 	URL      string `json:"url,omitempty"`
 	Host     string `json:"host,omitempty"`
 	Path     string `json:"path"`
@@ -118,6 +118,9 @@ func UIs(gws []Gateway, routes []map[string]any) []UI {
 			}
 			for _, u := range place(g, ref, stringsOf(r, "spec", "hostnames")) {
 				u.Name, u.Namespace, u.Path, u.Backends = str(r, "metadata", "name"), ns, path, backends
+				if u.URL != "" {
+					u.URL += path
+				}
 				u.Accepted, u.Reason = accepted(r, g)
 				if u.URL == "" && u.Reason == "" {
 					u.Reason = "no host: the route and its listener have no hostname and the Gateway has no address yet"

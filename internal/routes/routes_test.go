@@ -106,7 +106,7 @@ status:
 `)
 	got := UIs(gws, rs)
 	want := []UI{{
-		Name: "argocd", Namespace: "argocd", URL: "https://argocd.platform.example.com", Host: "argocd.platform.example.com", Path: "/",
+		Name: "argocd", Namespace: "argocd", URL: "https://argocd.platform.example.com/", Host: "argocd.platform.example.com", Path: "/",
 		TLS: true, Gateway: "envoy-gateway-system/platform", Listener: "https", Backends: []string{"argocd/argocd-server:80"}, Accepted: "true",
 	}}
 	if !reflect.DeepEqual(got, want) {
@@ -146,7 +146,7 @@ spec:
 		t.Fatalf("UIs %+v", got)
 	}
 	// No sectionName: attached to both listeners, opened over HTTPS.
-	if got[1].URL != "https://platform.example.com" || got[1].Path != "/argocd" || got[1].Listener != "https" {
+	if got[1].URL != "https://platform.example.com/argocd" || got[1].Path != "/argocd" || got[1].Listener != "https" {
 		t.Errorf("argocd: %+v", got[1])
 	}
 	// No hostname anywhere and no address yet: no URL, and why.
@@ -154,7 +154,7 @@ spec:
 		t.Errorf("bare: %+v", got[0])
 	}
 	gws[0].Addresses = []string{"203.0.113.7"}
-	if u := UIs(gws, rs)[0]; u.URL != "http://203.0.113.7:8080" || u.Path != "/bare" || u.TLS {
+	if u := UIs(gws, rs)[0]; u.URL != "http://203.0.113.7:8080/bare" || u.Path != "/bare" || u.TLS {
 		t.Errorf("bare with an address: %+v", u)
 	}
 }
