@@ -32,11 +32,7 @@ type URLsReport struct {
 // Run prints the URLs; exit 1 when no UI has one yet.
 func (u *URLs) Run(ctx context.Context) error {
 	g := u.Global
-	pl, err := Load(ctx, g)
-	if err != nil {
-		return err
-	}
-	kc, err := g.ConnectInstalled(ctx, pl.Config)
+	pl, kc, err := g.loadInstalled(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,17 @@
 package routes
 
-import "strconv"
+import (
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
 
 // Field access on unstructured objects; a missing or mistyped field reads
 // as its zero value, as an absent optional field does in the API.
 
 func get(o map[string]any, path ...string) any {
-	var cur any = o
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[p]
-	}
-	return cur
+	v, _, _ := unstructured.NestedFieldNoCopy(o, path...)
+	return v
 }
 
 func str(o map[string]any, path ...string) string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -40,21 +39,7 @@ func shippedRepo(t *testing.T, pathRouting bool, edits map[string]func(string) s
 	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rels := make([]string, 0, len(edits))
-	for rel := range edits {
-		rels = append(rels, rel)
-	}
-	sort.Strings(rels)
-	for _, rel := range rels {
-		p := filepath.Join(dir, rel)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(edits[rel](string(data))), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	editFiles(t, dir, edits)
 	return dir
 }
 
