@@ -2,6 +2,7 @@ package golden
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/fleetup/fleetup/internal/bootstrap/actions/handoff"
 	"github.com/fleetup/fleetup/internal/catalog"
+	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/routes"
 )
@@ -227,5 +229,39 @@ func TestEveryUIIsRouted(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkloadGatewayHasNoUIRoutes: a workload cluster that opts into
+// platform-gateway gets the Gateway and its issuer but no route to Argo CD,
+// which runs on the hub only; the hub's resolution gets them.
+func TestWorkloadGatewayHasNoUIRoutes(t *testing.T) {
+	dir := shippedRepo(t, true, nil)
+	p := buildPlan(t, dir)
+	a := p.Catalog.Get("platform-gateway")
+	hub := plan.HubCluster(p.Config, p.Catalog)
+	workload := catalog.Cluster{Name: "dev-acme-fra", Server: "https://dev-acme-fra.example.test", Labels: map[string]string{}, Annotations: hub.Annotations}
+	for k, v := range hub.Labels {
+		if k != catalog.LabelHub {
+			workload.Labels[k] = v
+		}
+	}
+	for _, c := range []struct {
+		cluster catalog.Cluster
+		routes  int
+	}{{hub, 1}, {workload, 0}} {
+		vals, err := catalog.ResolveValues(a.Name, a.ValuesObject, c.cluster)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := helm.Render(filepath.Join(dir, a.Path), a.Release(), a.TargetNamespace(), vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := objects(t, "fleetup", ms)
+		gws := routes.Gateways(ofKind(objs, gatewayAPI, "Gateway"))
+		if n := len(routes.UIs(gws, ofKind(objs, gatewayAPI, "HTTPRoute"))); n != c.routes || len(gws) != 1 {
+			t.Errorf("%s: %d Gateways, %d UI routes, want 1 and %d", c.cluster.Name, len(gws), n, c.routes)
+		}
 	}
 }
