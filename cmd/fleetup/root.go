@@ -76,7 +76,7 @@ manages everything.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.SetHelpTemplate(root.HelpTemplate())
 
-	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newSecretsCmd(g), newTokenCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newInstallCmd(g), newUninstallCmd(g), newStatusCmd(g), newSecretsCmd(g), newURLsCmd(g), newTokenCmd(g), newVersionCmd(g))
 	root.AddCommand(newFleetCmd(g))
 	root.AddCommand(newClusterCmd(g), newProfileCmd(g), newCatalogCmd(g))
 	root.CompletionOptions.DisableDefaultCmd = true

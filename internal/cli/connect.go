@@ -8,6 +8,7 @@ import (
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/kind"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 )
 
 // Conn is how a command reaches the platform: its cluster and, when the
@@ -32,6 +33,20 @@ func NeedsAWS(cfg *config.Config) bool {
 // AWS_ENDPOINT_URL and the other standard variables apply.
 func (g *Global) AWS(ctx context.Context, cfg *config.Config) (*aws.Clients, error) {
 	return aws.New(ctx, aws.Options{Region: cfg.Region, Profile: g.Profile})
+}
+
+// loadInstalled is the plan and a connection to its installed cluster,
+// for the commands that read the platform (status, urls).
+func (g *Global) loadInstalled(ctx context.Context) (*plan.Plan, *kube.Client, error) {
+	pl, err := Load(ctx, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	kc, err := g.ConnectInstalled(ctx, pl.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pl, kc, nil
 }
 
 // ConnectInstalled connects to an installed platform's cluster for a

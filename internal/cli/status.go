@@ -31,11 +31,7 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code
 // Run prints the status; exit code 0 only when every addon is healthy.
 func (s *Status) Run(ctx context.Context) error {
 	g := s.Global
-	pl, err := Load(ctx, g)
-	if err != nil {
-		return err
-	}
-	kc, err := g.ConnectInstalled(ctx, pl.Config)
+	pl, kc, err := g.loadInstalled(ctx)
 	if err != nil {
 		return err
 	}

@@ -177,6 +177,14 @@ func copyFleetRepo(t *testing.T, edits map[string]func(string) string) string {
 			t.Fatal(err)
 		}
 	}
+	editFiles(t, dir, edits)
+	return dir
+}
+
+// editFiles rewrites files of dir: each path, relative to dir, gets what
+// its function makes of the old content; in path order.
+func editFiles(t *testing.T, dir string, edits map[string]func(string) string) {
+	t.Helper()
 	rels := make([]string, 0, len(edits))
 	for rel := range edits {
 		rels = append(rels, rel)
@@ -192,5 +200,4 @@ func copyFleetRepo(t *testing.T, edits map[string]func(string) string) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }

@@ -67,24 +67,25 @@ func (Action) Run(ctx context.Context, env *actions.Env) (actions.Outcome, error
 	return out, nil
 }
 
-// Summary is what to tell the user at the end: where Argo CD is and how to
-// read its initial admin password (never the password itself).
+// Summary is what to tell the user at the end: where Argo CD is, where
+// every UI's URL is read from the cluster, and how to read Argo CD's
+// initial admin password (never the password itself). No kubectl: the
+// URLs come from `fleetup urls`, the routes the catalog's platform-gateway
+// makes.
 func Summary(p *plan.Plan) []string {
-	ns := p.ArgoNamespace()
-	url := "kubectl -n " + ns + " port-forward svc/argocd-server 8080:443, then https://localhost:8080"
-	if d := p.Config.Domain; d != "" {
-		if p.Config.PathRouting {
-			url = "https://" + d + "/argocd"
-		} else {
-			url = "https://argocd." + d
-		}
-	}
 	argo := "argocd"
 	if a := p.Catalog.ByChart("argo-cd"); a != nil {
 		argo = a.Name
 	}
-	return []string{
-		"Argo CD: " + url,
-		"initial admin password: fleetup secrets " + argo + " --show",
+	var out []string
+	if d := p.Config.Domain; d != "" {
+		url := "https://argocd." + d
+		if p.Config.PathRouting {
+			url = "https://" + d + "/argocd"
+		}
+		out = append(out, "Argo CD: "+url, "every UI of the platform with its URL: fleetup urls")
+	} else {
+		out = append(out, "Argo CD and the platform's other UIs: fleetup urls (config.yaml sets no domain: plain HTTP on the Gateway's address, once its load balancer has one)")
 	}
+	return append(out, "initial admin password: fleetup secrets "+argo+" --show")
 }
