@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/ociregistry"
 )
@@ -297,5 +298,63 @@ func checkOnlyLines(t *testing.T, before, after string, changed map[int]string) 
 		if a[i] != want {
 			t.Errorf("line %d: %q, want %q", i+1, a[i], want)
 		}
+	}
+}
+
+// TestCatalogOutdatedGitTags: an addon kept in a Git repository of its own
+// (an operator's manifests at a release tag) is compared with the
+// repository's tags, as `git ls-remote --tags` lists them (tags that are
+// not versions skipped); --update moves its pin; one pinned to a commit
+// has no version to compare and is not an error.
+func TestCatalogOutdatedGitTags(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	src := t.TempDir()
+	gitrepotest.Init(t, src)
+	gitrepotest.Write(t, src, "kubernetes/crds.yaml", "kind: CustomResourceDefinition\n")
+	first := gitrepotest.CommitAll(t, src, "operator 26.3.0")
+	for _, tag := range []string{"26.3.0", "26.4.5", "nightly", "26.5.0", "27.0.0-rc.1", "27.0.0"} {
+		gitrepotest.Tag(t, src, tag)
+		gitrepotest.CommitAll(t, src, "after "+tag)
+	}
+	cfg, file := catalogRepo(t, fmt.Sprintf(`argocd:
+  enabled: true
+  chartName: argo-cd
+  namespace: argocd
+  path: packages/local
+  type: chart
+external-secrets:
+  enabled: true
+  path: packages/local
+  type: chart
+operator:
+  enabled: true
+  gitRepository: file://%[1]s
+  path: kubernetes
+  defaultVersion: "26.4.5"
+  type: manifests
+operator-at-commit:
+  enabled: true
+  gitRepository: file://%[1]s
+  defaultVersion: %[2]s
+  type: manifests
+`, src, first))
+	code, res, errOut := runOutdated(t, cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (behind): %s", code, errOut)
+	}
+	checkStatuses(t, res, map[string]string{
+		"argocd": "   path", "external-secrets": "   path",
+		"operator": "26.4.5 26.5.0 27.0.0 behind", "operator-at-commit": first + "   commit",
+	})
+	code, res, errOut = runOutdated(t, cfg, "--update")
+	if code != 0 || fmt.Sprint(res.Updated) != "[{operator 26.4.5 26.5.0}]" {
+		t.Fatalf("--update: exit %d, updated %v: %s", code, res.Updated, errOut)
+	}
+	data, _ := os.ReadFile(file)
+	if !strings.Contains(string(data), "  defaultVersion: \"26.5.0\"\n  type: manifests\n") {
+		t.Errorf("the pin was not moved in place:\n%s", data)
+	}
+	if code, _, errOut := fleetup(t, "plan", "--config", cfg); code != 0 {
+		t.Errorf("plan after --update: exit %d: %s", code, errOut)
 	}
 }

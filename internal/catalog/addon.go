@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"cmp"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -50,12 +52,25 @@ func (a *Addon) Timeout(def time.Duration) time.Duration {
 // IsManifest reports whether a path addon is plain manifests.
 func (a *Addon) IsManifest() bool { return strings.HasPrefix(a.Type, "manifest") }
 
+// IsHelm reports whether Argo CD renders the addon with Helm: a chart
+// repository always; a directory unless its type says manifests or
+// kustomize (CNOE's rule: a path is a chart by default).
+func (a *Addon) IsHelm() bool {
+	if a.Path == "" && a.GitRepository == "" {
+		return true
+	}
+	return !a.IsManifest() && a.Type != "kustomize"
+}
+
 // Source classifies where the addon comes from.
 func (a *Addon) Source() Source {
+	if a.GitRepository != "" {
+		return Source{Kind: SourceGit, URL: a.GitRepository, Path: a.Path, Version: a.DefaultVersion}
+	}
 	if a.Path != "" {
 		// CNOE's rule: a path is a chart unless type says manifest(s).
 		kind := SourceGitChart
-		if a.IsManifest() {
+		if !a.IsHelm() {
 			kind = SourceManifests
 		}
 		return Source{Kind: kind, Path: a.Path}
@@ -107,6 +122,9 @@ func (s Source) Loopback() bool {
 // String is a one-line description: "helm-repository argo-cd 9.5.11" or
 // "git-chart packages/platform-gateway".
 func (s Source) String() string {
+	if s.Kind == SourceGit {
+		return fmt.Sprintf("git %s %s@%s", s.URL, cmp.Or(s.Path, "."), s.Version)
+	}
 	if s.Path != "" {
 		return string(s.Kind) + " " + s.Path
 	}

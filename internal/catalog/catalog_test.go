@@ -141,6 +141,18 @@ func TestCatalogErrors(t *testing.T) {
 			[]string{"config.yaml:7:3: addons.cert-manger: no addon \"cert-manger\" in the catalog", `did you mean "cert-manager"?`}},
 		{"ack pod identity", helm("a", "  enableAckPodIdentity: true\n"), "", nil, []string{"a.enableAckPodIdentity: ACK pod identity is not supported"}},
 		{"bad namespace", helm("a", "  namespace: Kube_System\n"), "", nil, []string{"a.namespace: \"Kube_System\" is not a namespace name"}},
+		{"git source unpinned", "a:\n  enabled: true\n  gitRepository: https://github.com/org/op\n  path: deploy\n  type: manifests\n", "", nil,
+			[]string{"packages/addons/values.yaml:1:1: a.defaultVersion: missing: a Git source is pinned to a tag or a commit"}},
+		{"git source on a branch", "a:\n  enabled: true\n  gitRepository: https://github.com/org/op\n  defaultVersion: main\n  type: manifests\n", "", nil,
+			[]string{"a.defaultVersion: \"main\" is a branch that moves, not a pin", "catalog outdated"}},
+		{"git source not a URL", "a:\n  enabled: true\n  gitRepository: github.com/org/op\n  defaultVersion: v1.0.0\n", "", nil,
+			[]string{"a.gitRepository: \"github.com/org/op\" is not a Git repository URL"}},
+		{"git source and chart", helm("a", "  gitRepository: https://github.com/org/op\n"), "", nil,
+			[]string{"a.gitRepository: set together with chartRepository: an addon has one source"}},
+		{"git source path escapes", "a:\n  enabled: true\n  gitRepository: https://github.com/org/op\n  defaultVersion: v1.0.0\n  path: ../x\n", "", nil,
+			[]string{"a.path: \"../x\" leaves the repository"}},
+		{"kustomize without kustomization", "a:\n  enabled: true\n  path: packages/plain\n  type: kustomize\n", "", nil,
+			[]string{"a.type: type is kustomize but packages/plain has no kustomization.yaml"}},
 		{"empty catalog", "", "", nil, []string{"packages/addons/values.yaml:1:1: file is empty"}},
 		{"list catalog", "- a\n", "", nil, []string{"the catalog is not a mapping"}},
 	}
@@ -227,6 +239,8 @@ func TestSourceKinds(t *testing.T) {
 		{Addon{Name: "x", ChartName: "iam-chart", ChartRepository: "public.ecr.aws", ChartNamespace: "aws-controllers-k8s", DefaultVersion: "1"}, Source{Kind: SourceOCI, URL: "oci://public.ecr.aws/aws-controllers-k8s", Chart: "iam-chart", Version: "1"}},
 		{Addon{Name: "x", Path: "packages/x", Type: "chart"}, Source{Kind: SourceGitChart, Path: "packages/x"}},
 		{Addon{Name: "x", Path: "packages/x", Type: "manifest"}, Source{Kind: SourceManifests, Path: "packages/x"}},
+		{Addon{Name: "x", Path: "packages/x", Type: "kustomize"}, Source{Kind: SourceManifests, Path: "packages/x"}},
+		{Addon{Name: "x", GitRepository: "https://github.com/org/op", Path: "deploy", DefaultVersion: "v1.2.3", Type: "manifests"}, Source{Kind: SourceGit, URL: "https://github.com/org/op", Path: "deploy", Version: "v1.2.3"}},
 	}
 	for _, c := range cases {
 		if got := c.a.Source(); got != c.want {

@@ -26,8 +26,9 @@ type Addon struct {
 	IgnoreDifferences    []map[string]any   `yaml:"ignoreDifferences" doc:"Argo CD ignoreDifferences for the Application."`
 	SyncPolicy           map[string]any     `yaml:"syncPolicy" doc:"Argo CD syncPolicy for the Application, replacing the catalog-wide one."`
 	SyncPolicyAppSet     map[string]any     `yaml:"syncPolicyAppSet" doc:"syncPolicy of the ApplicationSet itself."`
-	Path                 string             `yaml:"path" doc:"A directory in the Git repository, relative to its root, holding a Helm chart or plain manifests, instead of a chart repository."`
-	Type                 string             `yaml:"type" enum:"chart|manifest|manifests" doc:"With path: chart (a Helm chart directory) or manifest(s) (plain YAML)."`
+	GitRepository        string             `yaml:"gitRepository" doc:"fleetup: a Git repository of its own holding the addon (an operator's manifests at a release tag), instead of a chart repository; path is then a directory in it and defaultVersion the tag or commit."`
+	Path                 string             `yaml:"path" doc:"A directory in the Git repository, relative to its root, holding a Helm chart or plain manifests, instead of a chart repository; with gitRepository, a directory in that repository."`
+	Type                 string             `yaml:"type" enum:"chart|manifest|manifests|kustomize" doc:"With path: chart (a Helm chart directory), manifest(s) (plain YAML) or kustomize (a kustomization)."`
 	ValueFiles           []string           `yaml:"valueFiles" doc:"Extra value files under packages/<addon>/."`
 	ValuesFileName       string             `yaml:"valuesFileName" doc:"Name of the addon's values file instead of values.yaml."`
 	EnableAckPodIdentity decode.Bool        `yaml:"enableAckPodIdentity" doc:"CNOE: an EKS Pod Identity association through ACK; fleetup's AppSet chart does not create one, so only false is accepted."`
@@ -136,4 +137,8 @@ const (
 	SourceOCI       SourceKind = "oci"
 	SourceGitChart  SourceKind = "git-chart"
 	SourceManifests SourceKind = "git-manifests"
+	// SourceGit is a Git repository of the addon's own at a tag or commit:
+	// a chart, plain manifests or a kustomization in one of its
+	// directories.
+	SourceGit SourceKind = "git"
 )

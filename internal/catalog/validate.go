@@ -64,6 +64,8 @@ func (c *Catalog) checkSource(a *Addon) decode.Errors {
 		add("enableAckPodIdentity", &decode.ValueError{Msg: "ACK pod identity is not supported by fleetup's AppSet chart", Expected: "false", Hint: "grant the addon's IAM role through valuesObject (IRSA annotation) instead"})
 	}
 	switch {
+	case a.GitRepository != "":
+		errs = append(errs, c.checkGitSource(a)...)
 	case a.Path != "":
 		p := filepath.Clean(a.Path)
 		if filepath.IsAbs(p) || strings.HasPrefix(p, "..") {
@@ -82,6 +84,8 @@ func (c *Catalog) checkSource(a *Addon) decode.Errors {
 				add("type", &decode.ValueError{Msg: fmt.Sprintf("missing, so %s is rendered as a Helm chart (CNOE's rule), but it has no Chart.yaml", a.Path), Expected: "chart or manifest", Hint: "set type: manifest"})
 			case a.Type == "chart" && !isChart:
 				add("type", &decode.ValueError{Msg: fmt.Sprintf("type is chart but %s has no Chart.yaml", a.Path), Expected: "a chart directory, or type: manifest"})
+			case a.Type == "kustomize" && !hasKustomization(filepath.Join(c.RepoRoot, p)):
+				add("type", &decode.ValueError{Msg: fmt.Sprintf("type is kustomize but %s has no kustomization.yaml", a.Path), Expected: "a kustomization directory, or type: manifest"})
 			}
 		}
 	case a.ChartRepository != "":
@@ -96,7 +100,7 @@ func (c *Catalog) checkSource(a *Addon) decode.Errors {
 			add("defaultVersion", &decode.ValueError{Msg: "missing: chart versions are pinned", Expected: "the chart version to install, e.g. \"1.2.3\""})
 		}
 	default:
-		add("chartRepository", &decode.ValueError{Msg: "the addon has no chart source", Expected: "chartRepository (Helm or OCI) with defaultVersion, or path (a directory in the Git repository)"})
+		add("chartRepository", &decode.ValueError{Msg: "the addon has no chart source", Expected: "chartRepository (Helm or OCI) with defaultVersion, path (a directory in the Git repository), or gitRepository with defaultVersion (a tag)"})
 	}
 	for i, r := range a.AdditionalResources {
 		if r.Type != "manifests" || r.ManifestPath == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog/outdated"
 	"github.com/fleetup/fleetup/internal/config"
 	"github.com/fleetup/fleetup/internal/fleet/scaffold"
+	"github.com/fleetup/fleetup/internal/gitrepo"
 	"github.com/fleetup/fleetup/internal/helm"
 )
 
@@ -71,7 +72,7 @@ func (c *CatalogOutdated) Run(ctx context.Context) error {
 	}
 	lister := c.Lister
 	if lister == nil {
-		lister = &helm.Releaser{CacheDir: helmCacheDir()}
+		lister = outdated.Sources{Charts: &helm.Releaser{CacheDir: helmCacheDir()}, Tags: gitrepo.RemoteTags}
 	}
 	rep := outdated.Check(ctx, written, configPins(cfg), lister)
 	res := OutdatedResult{File: cat.File, Addons: rep.Addons}

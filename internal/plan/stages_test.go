@@ -189,21 +189,29 @@ func normal(t *testing.T, v any) string {
 	return string(b)
 }
 
+// packagesCopy copies the repository's packages/ into a new directory; it
+// returns the directory, its catalog file and the catalog's text.
+func packagesCopy(t *testing.T) (dir, catalogFile string, catalog []byte) {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	dir = t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "packages"), os.DirFS(filepath.Join(root, "packages"))); err != nil {
+		t.Fatal(err)
+	}
+	catalogFile = filepath.Join(dir, "packages", "addons", "values.yaml")
+	catalog, err := os.ReadFile(catalogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, catalogFile, catalog
+}
+
 // cnoeStyleCopy copies the repository's packages/ with the catalog
 // written as CNOE writes it: no top-level syncPolicy, syncPolicyAppSet or
 // valueFiles, so the chart's defaults apply.
 func cnoeStyleCopy(t *testing.T) string {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	dir := t.TempDir()
-	if err := os.CopyFS(filepath.Join(dir, "packages"), os.DirFS(filepath.Join(root, "packages"))); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "packages", "addons", "values.yaml")
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, file, b := packagesCopy(t)
 	var kept []string
 	skip := false
 	for _, line := range strings.Split(string(b), "\n") {

@@ -25,6 +25,7 @@ const (
 	Failed   Status = "error"       // the repository could not be read, or the pin is not a version
 	InRepo   Status = "path"        // a chart directory of this repository: nothing to check
 	NotChart Status = "not-a-chart" // plain manifests from Git
+	Commit   Status = "commit"      // a Git source pinned to a commit: no version to compare
 )
 
 // Addon is one line of the report.
@@ -57,7 +58,7 @@ type Report struct {
 // repository answered.
 func (r Report) OK() bool {
 	for _, a := range r.Addons {
-		if a.Status != Current && a.Status != InRepo && a.Status != NotChart {
+		if a.Status != Current && a.Status != InRepo && a.Status != NotChart && a.Status != Commit {
 			return false
 		}
 	}
@@ -103,6 +104,10 @@ func classify(r *Addon, a *catalog.Addon) bool {
 	switch {
 	case r.Source.Kind == catalog.SourceGitChart:
 		r.Status, r.Note = InRepo, "a chart in this repository ("+a.Path+"): nothing to check"
+	case r.Source.Kind == catalog.SourceGit && fullCommit.MatchString(r.Pinned):
+		r.Status, r.Note = Commit, "pinned to a commit of "+r.Source.URL+": pin a release tag to compare versions"
+	case r.Source.Kind == catalog.SourceGit:
+		return true // its tags are its versions
 	case r.Source.Kind == catalog.SourceManifests:
 		r.Status, r.Note = NotChart, "manifests in this repository ("+a.Path+"): not a chart"
 	case strings.HasSuffix(r.Source.URL, ".git"):

@@ -17,7 +17,7 @@ metadata:
   labels:
     fleetup.dev/managed: "true"
     fleetup.dev/addon: {{ $name | quote }}
-    {{- if $a.path }}
+    {{- if and $a.path (not $a.gitRepository) }}
     addonVersion: {{ $v.repoURLGitRevision | squote }}
     {{- else }}
     addonVersion: {{ $a.defaultVersion | quote }}
@@ -35,7 +35,12 @@ spec:
     - repoURL: {{ $v.repoURLGit | squote }}
       targetRevision: {{ $v.repoURLGitRevision | squote }}
       ref: values
-    {{- if $a.path }}
+    {{- if $a.gitRepository }}
+    {{- /* fleetup: a Git repository of the addon's own, at its tag. */}}
+    - repoURL: {{ $a.gitRepository | squote }}
+      targetRevision: {{ $a.defaultVersion | quote }}
+      path: {{ default "." $a.path | squote }}
+    {{- else if $a.path }}
     - repoURL: {{ $v.repoURLGit | squote }}
       targetRevision: {{ $v.repoURLGitRevision | squote }}
       path: {{ $a.path | squote }}
@@ -44,7 +49,8 @@ spec:
       chart: {{ $chart | quote }}
       targetRevision: {{ $a.defaultVersion | quote }}
     {{- end }}
-      {{- if not (and $a.path (hasPrefix "manifest" (toString $a.type))) }}
+      {{- /* Helm renders it unless a directory says manifests or kustomize. */}}
+      {{- if not (and (or $a.path $a.gitRepository) (or (hasPrefix "manifest" (toString $a.type)) (eq (toString $a.type) "kustomize"))) }}
       helm:
         releaseName: {{ default $chart $a.releaseName | quote }}
         ignoreMissingValueFiles: true
