@@ -75,7 +75,9 @@ func requireHealthy(t *testing.T, p *platform) {
 
 func TestInstallGated(t *testing.T) {
 	env.Need(t)
-	p := newPlatform(t, options{Strategy: "gated"})
+	// base comes from a Git repository of its own at a tag, as an
+	// operator's published manifests do.
+	p := newPlatform(t, options{Strategy: "gated", GitBase: true})
 	rec := &report.Recorder{}
 	out, err := p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err != nil {
@@ -101,6 +103,11 @@ func TestInstallGated(t *testing.T) {
 	}
 	if op, found, _ := unstructured.NestedMap(eso.Object, "status", "operationState"); found {
 		t.Errorf("the External Secrets Application ran a sync (%v): the adoption with nothing to change is not what this test covers any more", op["phase"])
+	}
+	// base's manifests are its tag's, not its branch's.
+	settings, err := env.Client.Typed.CoreV1().ConfigMaps(p.NS+"-base").Get(context.Background(), "base-settings", metav1.GetOptions{})
+	if err != nil || settings.Data["ready"] != "yes" {
+		t.Errorf("base from its Git repository: ConfigMap %v %v, want the tag v0.1.0's (ready: yes)", settings.Data, err)
 	}
 	// The CR of right needed base's CRD: it exists now.
 	if _, err := env.Client.Dynamic.Resource(kube.GVR(p.Cluster+".e2e.fleetup.dev", "v1", "widgets")).Namespace(p.NS+"-right").Get(context.Background(), "right", metav1.GetOptions{}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/redact"
 	"github.com/fleetup/fleetup/test/chartrepo"
@@ -47,6 +48,9 @@ type options struct {
 	// crds/ (gadgets, sprockets) and argo-cd's bootstrap manifests a third
 	// (doohickeys).
 	CoreCRDs bool
+	// GitBase: base comes from a Git repository of its own (gitRepository)
+	// at its tag v0.1.0, whose branch has moved on since.
+	GitBase bool
 }
 
 // workloadChart is a chart with one Deployment whose pod annotations come
@@ -85,6 +89,35 @@ spec:
 		}
 	}
 	return nil
+}
+
+// baseFiles are base's manifests: the CRD right uses, and a ConfigMap.
+func baseFiles(group string) map[string]string {
+	return map[string]string{
+		"crd.yaml":      crdYAML("widgets", "Widget", group),
+		"settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
+	}
+}
+
+// baseSource is base's source keys: a directory of the platform
+// repository, or with git a Git repository of its own, its manifests
+// under deploy/ at the tag v0.1.0, and a later commit on its branch that
+// the tag must keep out (its ConfigMap says "moved").
+func baseSource(t testing.TB, p *platform, git bool) string {
+	t.Helper()
+	if !git {
+		return "  path: packages/base\n  type: manifest"
+	}
+	dir := t.TempDir()
+	gitrepotest.Init(t, dir)
+	for name, data := range baseFiles(p.Cluster + ".e2e.fleetup.dev") {
+		gitrepotest.Write(t, dir, "deploy/"+name, data)
+	}
+	gitrepotest.CommitAll(t, dir, "base v0.1.0")
+	gitrepotest.Tag(t, dir, "v0.1.0")
+	gitrepotest.Write(t, dir, "deploy/settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"moved\"}\n")
+	gitrepotest.CommitAll(t, dir, "after v0.1.0")
+	return fmt.Sprintf("  gitRepository: file://%s\n  path: deploy\n  defaultVersion: v0.1.0\n  type: manifests", dir)
 }
 
 // newPlatform builds the diamond catalog: base (plain manifests in Git,
@@ -172,8 +205,7 @@ argocd:
 base:
   enabled: true
   namespace: %[3]s-base
-  path: packages/base
-  type: manifest
+%[10]s
   crdGroups: [%[1]s.e2e.fleetup.dev]
 left:
   enabled: true
@@ -195,7 +227,7 @@ left:
   chartRepository: oci://%[8]s/charts
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
-%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version)
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version, baseSource(t, p, o.GitBase))
 	catalog = coreCRDs(t, noCRDGroups(t, catalog, o.NoCRDGroups), o.CoreCRDs)
 
 	root, _ := filepath.Abs("../..")
@@ -213,9 +245,12 @@ webhook:
 certController:
   create: false
 `,
-		"packages/base/crd.yaml":               crdYAML("widgets", "Widget", group),
-		"packages/base/settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-settings}\ndata: {ready: \"yes\"}\n",
 		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
+	}
+	if !o.GitBase {
+		for name, data := range baseFiles(group) {
+			files["packages/base/"+name] = data
+		}
 	}
 	if o.CoreCRDs {
 		files["packages/argo-cd/manifests/doohickeys.yaml"] = crdYAML("doohickeys", "Doohickey", group)
