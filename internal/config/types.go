@@ -15,7 +15,7 @@ type Config struct {
 	AutoMode      decode.Bool              `yaml:"auto_mode" json:"auto_mode" doc:"Whether the EKS cluster runs in Auto Mode. Addons selected on auto_mode (aws-load-balancer-controller) follow it. Accepts true/false or the strings \"true\"/\"false\"."`
 	Region        string                   `yaml:"region" json:"region,omitempty" doc:"AWS region of the cluster and of the Secrets Manager secrets, e.g. us-west-2. Required for target eks and for the aws-secretsmanager backend."`
 	Domain        string                   `yaml:"domain" json:"domain,omitempty" doc:"Base DNS domain the platform's services are exposed under."`
-	HostedZoneID  string                   `yaml:"route53_hosted_zone_id" json:"route53_hosted_zone_id,omitempty" doc:"Route53 hosted zone ID external-dns writes records into, e.g. Z0123456789ABCDEFGHIJ."`
+	HostedZoneID  string                   `yaml:"route53_hosted_zone_id" json:"route53_hosted_zone_id,omitempty" doc:"Route53 hosted zone ID external-dns writes records into and, with path_routing false, cert-manager answers DNS-01 challenges in (the wildcard certificate), e.g. Z0123456789ABCDEFGHIJ."`
 	PathRouting   decode.Bool              `yaml:"path_routing" json:"path_routing" doc:"true: services at https://<domain>/<addon>; false: at https://<addon>.<domain>."`
 	Tags          map[string]string        `yaml:"tags" json:"tags,omitempty" doc:"Tags put on every AWS resource fleetup creates."`
 	ClusterLabels map[string]string        `yaml:"cluster_labels" json:"cluster_labels,omitempty" doc:"Extra labels on the hub's Argo CD cluster secret, for the catalog's selectors (globalSelectors, an addon's selector) to match, as gitops-bridge users label clusters."`
