@@ -68,7 +68,7 @@ func TestPlanJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan -o json is not JSON: %v", err)
 	}
-	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 9 || len(p.Graph.Levels) != 3 {
+	if p.Target.Kind != "eks" || len(p.Steps) != 10 || len(p.HelmReleases) != 2 || len(p.ApplicationSets) != 17 || len(p.Graph.Levels) != 5 {
 		t.Errorf("unexpected plan: %+v", p)
 	}
 	// One per addon, and the workload clusters' stages ApplicationSet.

@@ -103,6 +103,36 @@ func (a *Addon) ManifestDirs() []string {
 	return out
 }
 
+// ChartResource is an additional source of CNOE's other kind: a chart
+// directory of the repository with Helm settings of its own.
+type ChartResource struct {
+	// Path is the chart directory, relative to the repository root.
+	Path string
+	// ReleaseSuffix is helm.releaseName: the release is
+	// <cluster>-<ReleaseSuffix>; empty, Argo CD names it after the
+	// Application.
+	ReleaseSuffix string
+	// ValuesObject is helm.valuesObject, still holding the cluster
+	// generator's templates.
+	ValuesObject map[string]any
+}
+
+// ChartResources lists the addon's additional chart sources.
+func (a *Addon) ChartResources() []ChartResource {
+	var out []ChartResource
+	for _, r := range a.AdditionalResources {
+		p, ok := r.Path.(string)
+		if !ok || p == "" || r.Type == "manifests" {
+			continue
+		}
+		cr := ChartResource{Path: p}
+		cr.ReleaseSuffix, _ = r.Helm["releaseName"].(string)
+		cr.ValuesObject, _ = r.Helm["valuesObject"].(map[string]any)
+		out = append(out, cr)
+	}
+	return out
+}
+
 // Loopback reports whether the chart repository is on this machine
 // (127.0.0.1, localhost, [::1]): such registries speak plain HTTP, for
 // fleetup's Helm client and for Argo CD alike.

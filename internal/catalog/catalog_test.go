@@ -56,7 +56,8 @@ func TestShippedCatalog(t *testing.T) {
 		names = append(names, a.Name)
 	}
 	// The repository has fleet/, so Cluster API is on.
-	want := []string{"argocd", "external-secrets", "envoy-gateway", "cert-manager", "external-dns", "platform-gateway", "cluster-api-operator"}
+	want := []string{"argocd", "external-secrets", "envoy-gateway", "cert-manager", "external-dns", "platform-gateway", "cluster-api-operator",
+		"storage-class", "cloudnative-pg", "keycloak-operator", "keycloak", "backstage", "argo-workflows", "crossplane", "crossplane-aws"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("auto mode installs %v, want %v", names, want)
 	}
@@ -132,6 +133,12 @@ func TestCatalogErrors(t *testing.T) {
 		{"path type wrong", "a:\n  enabled: true\n  path: packages/plain\n  type: chart\n", "", nil, []string{"a.type: type is chart but packages/plain has no Chart.yaml"}},
 		{"missing manifests", helm("a", "  additionalResources:\n    - path: true\n      manifestPath: manifests\n      type: manifests\n"), "", nil,
 			[]string{"a.additionalResources[0].manifestPath:", "does not exist"}},
+		{"missing resource chart", helm("a", "  additionalResources:\n    - path: packages/lokal\n      helm: {releaseName: route}\n"), "", nil,
+			[]string{"a.additionalResources[0].path: \"packages/lokal\" does not exist", `did you mean "packages/local"?`}},
+		{"resource chart without Chart.yaml", helm("a", "  additionalResources:\n    - path: packages/plain\n"), "", nil,
+			[]string{"a.additionalResources[0].path: packages/plain has no Chart.yaml: Argo CD renders this source as a Helm chart"}},
+		{"resource chart outside", helm("a", "  additionalResources:\n    - path: ../elsewhere\n"), "", nil,
+			[]string{"a.additionalResources[0].path: \"../elsewhere\" is not a directory of the repository"}},
 		{"unknown addon key", helm("a", "  dependOn: [b]\n"), "", nil, []string{"packages/addons/values.yaml:5:3: a.dependOn: unknown key", `did you mean "dependsOn"?`}},
 		{"not an addon", "syncPolicies:\n  automated: {}\n" + helm("a", ""), "", nil,
 			[]string{"packages/addons/values.yaml:1:1: syncPolicies: \"syncPolicies\" is neither a catalog setting nor an addon entry", `did you mean "syncPolicy"?`}},

@@ -94,12 +94,15 @@ func providedGroups(c *Catalog, a *Addon, seen map[string]bool) map[string]bool 
 
 // addonFiles are the YAML files Argo CD reads for a: its directory in the
 // packages tree (values and manifests) and, for a chart in the
-// repository, the chart's.
+// repository, the chart's, and its additional charts' (its route).
 func addonFiles(t *testing.T, root string, a *Addon) []string {
 	t.Helper()
 	dirs := []string{filepath.Join(root, "packages", a.Chart())}
 	if p := a.Source().Path; p != "" {
 		dirs = append(dirs, filepath.Join(root, p))
+	}
+	for _, r := range a.ChartResources() {
+		dirs = append(dirs, filepath.Join(root, r.Path))
 	}
 	var files []string
 	for _, dir := range dirs {

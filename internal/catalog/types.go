@@ -58,10 +58,10 @@ type Addon struct {
 
 // Resource is an additional source of an addon's Application.
 type Resource struct {
-	Path         any            `yaml:"path" doc:"true for the addon's own directory (CNOE), or a path in the repository."`
+	Path         any            `yaml:"path" doc:"true for the addon's own directory (CNOE, with type manifests), or a chart directory of the repository, relative to its root, rendered with helm."`
 	ManifestPath string         `yaml:"manifestPath" doc:"Directory under packages/<chartName>/, e.g. manifests."`
 	Type         string         `yaml:"type" doc:"manifests, or a chart type."`
-	Helm         map[string]any `yaml:"helm" doc:"Helm settings of this source."`
+	Helm         map[string]any `yaml:"helm" doc:"Helm settings of a chart directory: releaseName (the release is <cluster>-<releaseName>) and valuesObject (may use the cluster generator's Go templates)."`
 }
 
 // Credential is a user's initial credentials that an addon keeps in a

@@ -103,6 +103,10 @@ func (c *Catalog) checkSource(a *Addon) decode.Errors {
 		add("chartRepository", &decode.ValueError{Msg: "the addon has no chart source", Expected: "chartRepository (Helm or OCI) with defaultVersion, path (a directory in the Git repository), or gitRepository with defaultVersion (a tag)"})
 	}
 	for i, r := range a.AdditionalResources {
+		if p, ok := r.Path.(string); ok && r.Type != "manifests" {
+			errs = append(errs, c.checkResourceChart(a, i, p)...)
+			continue
+		}
 		if r.Type != "manifests" || r.ManifestPath == "" {
 			continue
 		}
@@ -189,4 +193,24 @@ func (c *Catalog) Graph() (*stages.Graph, error) {
 		return nil, fmt.Errorf("addon graph: %w", err)
 	}
 	return g, nil
+}
+
+// checkResourceChart checks an additional source of CNOE's other kind: a
+// chart directory of the repository, rendered with the resource's helm
+// settings.
+func (c *Catalog) checkResourceChart(a *Addon, i int, p string) decode.Errors {
+	field := fmt.Sprintf("%s.additionalResources[%d].path", a.Name, i)
+	clean := filepath.Clean(p)
+	switch {
+	case p == "" || filepath.IsAbs(clean) || strings.HasPrefix(clean, ".."):
+		return decode.Errors{c.errAt(a, field, a.Pos, &decode.ValueError{Msg: fmt.Sprintf("%q is not a directory of the repository", p), Expected: "a chart directory relative to the repository root, e.g. packages/platform-route"})}
+	}
+	dir := filepath.Join(c.RepoRoot, clean)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return decode.Errors{c.errAt(a, field, a.Pos, &decode.ValueError{Msg: fmt.Sprintf("%q does not exist (looked in %s)", p, dir), Expected: "a chart directory relative to the repository root", Hint: pathHint(c.RepoRoot, clean)})}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+		return decode.Errors{c.errAt(a, field, a.Pos, &decode.ValueError{Msg: fmt.Sprintf("%s has no Chart.yaml: Argo CD renders this source as a Helm chart", p), Expected: "a chart directory, or type: manifests with manifestPath for plain YAML under packages/" + a.Chart()})}
+	}
+	return nil
 }

@@ -77,11 +77,12 @@ func TestPlanFollowsConfig(t *testing.T) {
 	if d := argo.Values["global"].(map[string]any)["domain"]; d != "argocd.platform.example.org" {
 		t.Errorf("argo-cd global.domain = %v", d)
 	}
-	// Without Auto Mode, the AWS load balancer controller is installed first.
-	if p.Graph.Levels[0][2] != "aws-load-balancer-controller" || len(p.Graph.Skipped) != 0 {
+	// Without Auto Mode, the AWS load balancer controller is installed
+	// first, and the cluster keeps its own StorageClass.
+	if p.Graph.Levels[0][2] != "aws-load-balancer-controller" || len(p.Graph.Skipped) != 1 || p.Graph.Skipped[0].Name != "storage-class" {
 		t.Errorf("levels %v skipped %v", p.Graph.Levels, p.Graph.Skipped)
 	}
-	if got := strings.Join(p.Graph.CriticalPath, " -> "); got != "aws-load-balancer-controller -> envoy-gateway -> cert-manager -> platform-gateway" {
+	if got := strings.Join(p.Graph.CriticalPath, " -> "); got != "aws-load-balancer-controller -> envoy-gateway -> cert-manager -> platform-gateway -> keycloak -> backstage" {
 		t.Errorf("critical path %s", got)
 	}
 }

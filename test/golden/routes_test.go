@@ -41,6 +41,15 @@ var uiCharts = map[string]func(a *catalog.Addon) string{
 		}
 		return fmt.Sprintf("%s/%s-server:80", a.TargetNamespace(), full)
 	},
+	// packages/keycloak's Keycloak CR is named keycloak: the operator's
+	// Service keycloak-service, plain HTTP on 8080 (httpEnabled).
+	"keycloak": func(a *catalog.Addon) string { return a.TargetNamespace() + "/keycloak-service:8080" },
+	// The backstage chart's fullname is the release's; port 7007.
+	"backstage": func(a *catalog.Addon) string { return fmt.Sprintf("%s/%s:7007", a.TargetNamespace(), a.Release()) },
+	// argo-workflows' server: <release>-server, port 2746.
+	"argo-workflows": func(a *catalog.Addon) string {
+		return fmt.Sprintf("%s/%s-server:2746", a.TargetNamespace(), a.Release())
+	},
 }
 
 var notUI = map[string]string{
@@ -51,6 +60,11 @@ var notUI = map[string]string{
 	"external-dns":                 "a controller",
 	"platform-gateway":             "the Gateway itself",
 	"cluster-api-operator":         "a controller",
+	"storage-class":                "a StorageClass",
+	"cloudnative-pg":               "an operator",
+	"keycloak-operator":            "an operator",
+	"crossplane":                   "a controller",
+	"crossplane-aws":               "providers and an API",
 }
 
 // uiProblems lists what keeps a UI of the hub from being reachable over
@@ -67,10 +81,11 @@ func uiProblems(p *plan.Plan, objs map[string]map[string]any) []string {
 		issuers[dig(o, "metadata", "name").(string)] = o
 	}
 	domain := p.Config.Domain
+	root := "" // the UI at the root of the host with path routing
 	for _, a := range p.Catalog.Installed() {
 		service, isUI := uiCharts[a.Chart()]
 		if _, ok := notUI[a.Chart()]; !isUI && !ok {
-			out = append(out, fmt.Sprintf("%s: chart %s is neither in uiCharts nor in notUI: does it serve people a UI? Then route it in packages/platform-gateway", a.Name, a.Chart()))
+			out = append(out, fmt.Sprintf("%s: chart %s is neither in uiCharts nor in notUI: does it serve people a UI? Then route it (packages/platform-route among its additionalResources)", a.Name, a.Chart()))
 			continue
 		}
 		if !isUI {
@@ -84,8 +99,14 @@ func uiProblems(p *plan.Plan, objs map[string]map[string]any) []string {
 		}
 		u := uis[i]
 		switch {
-		case bool(p.Config.PathRouting) && (u.Host != domain || u.Path == "/"):
+		// One UI may have the root of the host (Backstage, as in CNOE):
+		// the Gateway sends a request to the longest matching prefix.
+		case bool(p.Config.PathRouting) && u.Path == "/" && root != "":
+			out = append(out, fmt.Sprintf("%s: path routing gives %s the root of %s already", a.Name, root, domain))
+		case bool(p.Config.PathRouting) && u.Host != domain:
 			out = append(out, fmt.Sprintf("%s: path routing wants %s/<path>, the route gives %s%s", a.Name, domain, u.Host, u.Path))
+		case bool(p.Config.PathRouting) && u.Path == "/":
+			root = a.Name
 		case !bool(p.Config.PathRouting) && (!strings.HasSuffix(u.Host, "."+domain) || u.Path != "/"):
 			out = append(out, fmt.Sprintf("%s: subdomain routing wants <name>.%s/, the route gives %s%s", a.Name, domain, u.Host, u.Path))
 		}
@@ -170,10 +191,11 @@ func TestShippedRoutesAndTLS(t *testing.T) {
 			}
 
 			uis := routes.UIs(routes.Gateways(ofKind(objs, gatewayAPI, "Gateway")), ofKind(objs, gatewayAPI, "HTTPRoute"))
-			want := []routes.UI{{Name: "argocd", Namespace: "argocd", URL: m.url, Host: m.host, Path: m.path, TLS: true,
-				Gateway: "envoy-gateway-system/platform", Listener: "https", Backends: []string{"argocd/argocd-server:80"}}}
-			if !reflect.DeepEqual(uis, want) {
-				t.Errorf("UIs:\n got %+v\nwant %+v", uis, want)
+			i := slices.IndexFunc(uis, func(u routes.UI) bool { return u.Name == "argocd" })
+			want := routes.UI{Name: "argocd", Namespace: "argocd", URL: m.url, Host: m.host, Path: m.path, TLS: true,
+				Gateway: "envoy-gateway-system/platform", Listener: "https", Backends: []string{"argocd/argocd-server:80"}}
+			if i < 0 || !reflect.DeepEqual(uis[i], want) {
+				t.Errorf("UIs:\n got %+v\nwant among them %+v", uis, want)
 			}
 			if line := "Argo CD: " + strings.TrimSuffix(m.url, "/"); !slices.Contains(handoff.Summary(p), line) {
 				t.Errorf("install's summary %q lacks %q", handoff.Summary(p), line)
@@ -218,12 +240,15 @@ func TestEveryUIIsRouted(t *testing.T) {
 					return s[:i] + "\nuis: {}\n"
 				},
 				"packages/addons/values.yaml": func(s string) string {
+					// Backstage's route to a Service that is not its own.
+					s = strings.Replace(s, "service: backstage\n", "service: backstage-portal\n", 1)
 					return s + "\nheadlamp:\n  enabled: true\n  namespace: headlamp\n  chartRepository: https://kubernetes-sigs.github.io/headlamp/\n  defaultVersion: \"0.30.0\"\n"
 				},
 			})
 			p = buildPlan(t, dir)
 			got := strings.Join(uiProblems(p, hubObjects(t, bin, dir, p)), "\n")
-			for _, want := range []string{"argocd: no HTTPRoute on a Gateway sends to argocd/argocd-server:80", "headlamp: chart headlamp is neither in uiCharts nor in notUI"} {
+			for _, want := range []string{"argocd: no HTTPRoute on a Gateway sends to argocd/argocd-server:80", "headlamp: chart headlamp is neither in uiCharts nor in notUI",
+				"backstage: no HTTPRoute on a Gateway sends to backstage/backstage:7007"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("problems lack %q:\n%s", want, got)
 				}

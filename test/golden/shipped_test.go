@@ -61,30 +61,42 @@ func hubObjects(t *testing.T, bin, dir string, p *plan.Plan) map[string]map[stri
 			out[k] = o
 		}
 	}
+	// render renders a chart directory of the repository with valuesObject
+	// resolved for the hub, by fleetup's engine and by `helm template`.
+	render := func(from, chartPath, release, ns string, valuesObject map[string]any) map[string]map[string]any {
+		vals, err := catalog.ResolveValues(from, valuesObject, hub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := helm.Render(filepath.Join(dir, chartPath), release, ns, vals)
+		if err != nil {
+			t.Fatalf("%s: %v", from, err)
+		}
+		got := objects(t, "fleetup", ms)
+		data, err := sigsyaml.Marshal(vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := strings.ReplaceAll(from, "/", "_") + "-valuesObject.yaml" // helmTemplate takes it relative to dir
+		if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The chart's values.yaml is the Application's value file and
+		// the chart's own defaults at once; valuesObject goes on top.
+		compare(t, got, helmTemplate(t, bin, dir, chartPath, release, ns, file))
+		return got
+	}
 	for _, a := range p.Catalog.Installed() {
 		if src := a.Source(); src.Kind == catalog.SourceGitChart {
-			vals, err := catalog.ResolveValues(a.Name, a.ValuesObject, hub)
-			if err != nil {
-				t.Fatal(err)
+			add(a.Name, render(a.Name, src.Path, a.Release(), a.TargetNamespace(), a.ValuesObject))
+		}
+		for i, r := range a.ChartResources() {
+			release := a.Name + "-" + p.Config.ClusterName // Argo CD's default: the Application's name
+			if r.ReleaseSuffix != "" {
+				release = p.Config.ClusterName + "-" + r.ReleaseSuffix
 			}
-			chart := filepath.Join(dir, src.Path)
-			ms, err := helm.Render(chart, a.Release(), a.TargetNamespace(), vals)
-			if err != nil {
-				t.Fatalf("%s: %v", a.Name, err)
-			}
-			got := objects(t, "fleetup", ms)
-			data, err := sigsyaml.Marshal(vals)
-			if err != nil {
-				t.Fatal(err)
-			}
-			file := a.Name + "-valuesObject.yaml" // helmTemplate takes it relative to dir
-			if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			// The chart's values.yaml is the Application's value file and
-			// the chart's own defaults at once; valuesObject goes on top.
-			compare(t, got, helmTemplate(t, bin, dir, src.Path, a.Release(), a.TargetNamespace(), file))
-			add(a.Name, got)
+			from := fmt.Sprintf("%s/additionalResources[%d]", a.Name, i)
+			add(from, render(from, r.Path, release, a.TargetNamespace(), r.ValuesObject))
 		}
 		ms, err := plan.ReadManifests(p.Catalog.PackagesDir, a.ManifestDirs())
 		if err != nil {

@@ -69,6 +69,23 @@ spec:
     - repoURL: {{ $v.repoURLGit | squote }}
       targetRevision: {{ $v.repoURLGitRevision | squote }}
       path: '{{ $v.repoURLGitBasePath }}/{{ $chart }}/{{ $r.manifestPath }}'
+    {{- else if and (kindIs "string" $r.path) $r.path }}
+    {{- /* CNOE's other kind: a chart directory of the repository, with
+    its own Helm settings (release <cluster>-<helm.releaseName>). */}}
+    - repoURL: {{ $v.repoURLGit | squote }}
+      targetRevision: {{ $v.repoURLGitRevision | squote }}
+      path: {{ $r.path | squote }}
+      {{- with $r.helm }}
+      helm:
+        {{- with .releaseName }}
+        releaseName: {{ printf "{{ .name }}-%s" . | squote }}
+        {{- end }}
+        ignoreMissingValueFiles: true
+        {{- with .valuesObject }}
+        valuesObject:
+          {{- toYaml . | nindent 10 }}
+        {{- end }}
+      {{- end }}
     {{- end }}
     {{- end }}
   syncPolicy:
