@@ -19,7 +19,6 @@ import (
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -111,24 +110,7 @@ func renderExampleAs(t *testing.T, example string) exampleCluster {
 	return exampleCluster{name: name, argoNS: argoNS, flavour: flavour, manifests: ms}
 }
 
-// dryRunApply server-side applies obj without storing it, refusing unknown
-// fields.
-func dryRunApply(ctx context.Context, obj map[string]any) error {
-	u := &unstructured.Unstructured{Object: obj}
-	ri, _, err := env.Client.Resource(u.DeepCopy())
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
-	force := true
-	_, err = ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{
-		FieldManager: "fleetup-test", Force: &force, DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict",
-	})
-	return err
-}
+func dryRunApply(ctx context.Context, obj map[string]any) error { return env.DryRunApply(ctx, obj) }
 
 // refusesWrongObjects: the same objects with a value outside the CRD's
 // enum and a field the CRD does not know are refused.

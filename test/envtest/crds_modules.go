@@ -12,7 +12,9 @@ import (
 	"sort"
 
 	"github.com/fleetup/fleetup/internal/kube"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // CRDSource is a Go module's directories of CRD manifests, at the version
@@ -148,4 +150,24 @@ func (e *Env) InstallCRDs(ctx context.Context, sources ...CRDSource) error {
 		return fmt.Errorf("install CRDs: %w", err)
 	}
 	return nil
+}
+
+// DryRunApply server-side applies obj without storing it, refusing fields
+// the object's schema does not declare (strict field validation): an
+// object's check against the real CRDs.
+func (e *Env) DryRunApply(ctx context.Context, obj map[string]any) error {
+	u := &unstructured.Unstructured{Object: obj}
+	ri, _, err := e.Client.Resource(u.DeepCopy())
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	force := true
+	_, err = ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{
+		FieldManager: "fleetup-test", Force: &force, DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict",
+	})
+	return err
 }
