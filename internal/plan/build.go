@@ -121,6 +121,7 @@ func Build(cfg *config.Config, cat *catalog.Catalog, red *redact.Redactor, descr
 		p.HubSecret.Warnings = []string{}
 	}
 	p.Graph = graphOf(cfg, cat)
+	p.UIs = hubUIs(cat, hub, cfg.ClusterName)
 	p.Namespaces = addonNamespaces(cfg, cat)
 	if describe != nil {
 		p.Steps = describe(p)

@@ -40,6 +40,9 @@ type Plan struct {
 	Fleet  *Fleet `json:"fleet,omitempty"`
 	Graph  Graph  `json:"graph"`
 	Gating Gating `json:"gating"`
+	// UIs are the hub's UIs and their URLs, from the routes the
+	// repository's charts render.
+	UIs UIs `json:"uis"`
 
 	// Inputs kept for install; not part of the printed plan.
 	Config  *config.Config   `json:"-"`

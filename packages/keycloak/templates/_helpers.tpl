@@ -5,7 +5,7 @@
 
 {{/* A UI's external URL, no trailing slash. Input: dict root, path, host. */}}
 {{- define "keycloak.url" -}}
-{{- if not .root.Values.domain -}}{{ fail "keycloak: domain is required: OIDC redirects and the issuer need the platform's host" }}{{- end -}}
+{{- if not .root.Values.domain -}}{{ fail "keycloak: domain is required: OIDC redirects and the issuer need the platform's host (set domain in config.yaml, or switch keycloak, backstage and argo-workflows off in its addons section)" }}{{- end -}}
 {{- if eq (include "keycloak.pathRouting" .root) "true" -}}
 https://{{ .root.Values.domain }}{{ .path }}
 {{- else -}}
