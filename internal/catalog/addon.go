@@ -117,6 +117,16 @@ type ChartResource struct {
 	ValuesObject map[string]any
 }
 
+// Release is the resource's Helm release on cluster, as Argo CD names it:
+// <cluster>-<helm.releaseName>, or the Application's name (<addon>-<cluster>)
+// without one.
+func (r ChartResource) Release(addon, cluster string) string {
+	if r.ReleaseSuffix == "" {
+		return addon + "-" + cluster
+	}
+	return cluster + "-" + r.ReleaseSuffix
+}
+
 // ChartResources lists the addon's additional chart sources.
 func (a *Addon) ChartResources() []ChartResource {
 	var out []ChartResource

@@ -129,17 +129,15 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 
 	pf("\nUIs (the routes the repository's charts make for the hub; `fleetup urls` reads them from the cluster)\n")
-	rows := [][]string{}
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	for _, u := range p.UIs.UIs {
 		url := u.URL
 		if url == "" { // no domain: the Gateway's load balancer, known once made
 			url = "http://<the Gateway's address>" + u.Path
 		}
-		rows = append(rows, []string{u.Namespace + "/" + u.Name, url, strings.Join(u.Backends, ", ")})
+		fmt.Fprintf(tw, "  %s/%s\t%s\t%s\n", u.Namespace, u.Name, url, strings.Join(u.Backends, ", "))
 	}
-	for _, line := range columns(rows) {
-		pf("  %s\n", line)
-	}
+	tw.Flush()
 	if len(p.UIs.UIs) == 0 {
 		pf("  none\n")
 	}
@@ -307,30 +305,4 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	n, err := e.w.Write(b)
 	e.err = err
 	return n, err
-}
-
-// columns pads each cell but the last to its column's width.
-func columns(rows [][]string) []string {
-	var widths []int
-	for _, r := range rows {
-		for i, c := range r {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], len(c))
-		}
-	}
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			if i < len(r)-1 {
-				fmt.Fprintf(&b, "%-*s  ", widths[i], c)
-			} else {
-				b.WriteString(c)
-			}
-		}
-		out = append(out, b.String())
-	}
-	return out
 }

@@ -49,11 +49,7 @@ func hubUIs(cat *catalog.Catalog, hub catalog.Cluster, clusterName string) UIs {
 			render(a.Name, src.Path, a.Release(), a.TargetNamespace(), a.ValuesObject)
 		}
 		for i, r := range a.ChartResources() {
-			release := a.Name + "-" + clusterName // Argo CD's default: the Application's name
-			if r.ReleaseSuffix != "" {
-				release = clusterName + "-" + r.ReleaseSuffix
-			}
-			render(fmt.Sprintf("%s.additionalResources[%d]", a.Name, i), r.Path, release, a.TargetNamespace(), r.ValuesObject)
+			render(fmt.Sprintf("%s.additionalResources[%d]", a.Name, i), r.Path, r.Release(a.Name, clusterName), a.TargetNamespace(), r.ValuesObject)
 		}
 	}
 	if uis := routes.UIs(routes.Gateways(gateways), httpRoutes); uis != nil {

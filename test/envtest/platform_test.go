@@ -86,7 +86,7 @@ func platformObjects(ctx context.Context, t *testing.T, config, ns string, keycl
 		}
 		out[name] = append(out[name], ms...)
 		for _, r := range a.ChartResources() {
-			out[name] = append(out[name], render(name+" "+r.Path, r.Path, "hub-"+r.ReleaseSuffix, r.ValuesObject, nil)...)
+			out[name] = append(out[name], render(name+" "+r.Path, r.Path, r.Release(name, pl.Config.ClusterName), r.ValuesObject, nil)...)
 		}
 	}
 	return out

@@ -91,12 +91,8 @@ func hubObjects(t *testing.T, bin, dir string, p *plan.Plan) map[string]map[stri
 			add(a.Name, render(a.Name, src.Path, a.Release(), a.TargetNamespace(), a.ValuesObject))
 		}
 		for i, r := range a.ChartResources() {
-			release := a.Name + "-" + p.Config.ClusterName // Argo CD's default: the Application's name
-			if r.ReleaseSuffix != "" {
-				release = p.Config.ClusterName + "-" + r.ReleaseSuffix
-			}
 			from := fmt.Sprintf("%s/additionalResources[%d]", a.Name, i)
-			add(from, render(from, r.Path, release, a.TargetNamespace(), r.ValuesObject))
+			add(from, render(from, r.Path, r.Release(a.Name, p.Config.ClusterName), a.TargetNamespace(), r.ValuesObject))
 		}
 		ms, err := plan.ReadManifests(p.Catalog.PackagesDir, a.ManifestDirs())
 		if err != nil {
