@@ -77,7 +77,7 @@ func TestInstallGated(t *testing.T) {
 	env.Need(t)
 	// base comes from a Git repository of its own at a tag, as an
 	// operator's published manifests do.
-	p := newPlatform(t, options{Strategy: "gated", GitBase: true})
+	p := newPlatform(t, options{Strategy: "gated", GitBase: true, ChartResource: true})
 	rec := &report.Recorder{}
 	out, err := p.install(timeout(t, 8*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err != nil {
@@ -108,6 +108,12 @@ func TestInstallGated(t *testing.T) {
 	settings, err := env.Client.Typed.CoreV1().ConfigMaps(p.NS+"-base").Get(context.Background(), "base-settings", metav1.GetOptions{})
 	if err != nil || settings.Data["ready"] != "yes" {
 		t.Errorf("base from its Git repository: ConfigMap %v %v, want the tag v0.1.0's (ready: yes)", settings.Data, err)
+	}
+	// top's additional chart: Argo CD rendered it as a second source of
+	// top's Application, its release and values those of the catalog.
+	extra, err := env.Client.Typed.CoreV1().ConfigMaps(p.NS+"-top").Get(context.Background(), p.Cluster+"-extra", metav1.GetOptions{})
+	if err != nil || extra.Data["domain"] != p.Cluster+".e2e.example.test" {
+		t.Errorf("top's additional chart: ConfigMap %v %v, want release %s-extra with domain %s.e2e.example.test", extra.Data, err, p.Cluster, p.Cluster)
 	}
 	// The CR of right needed base's CRD: it exists now.
 	if _, err := env.Client.Dynamic.Resource(kube.GVR(p.Cluster+".e2e.fleetup.dev", "v1", "widgets")).Namespace(p.NS+"-right").Get(context.Background(), "right", metav1.GetOptions{}); err != nil {

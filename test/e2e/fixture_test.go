@@ -51,6 +51,11 @@ type options struct {
 	// GitBase: base comes from a Git repository of its own (gitRepository)
 	// at its tag v0.1.0, whose branch has moved on since.
 	GitBase bool
+	// ChartResource: top also has a chart of the repository among its
+	// additionalResources (CNOE's path + helm form, as the shipped UIs'
+	// routes): packages/extra, a ConfigMap named after its release with
+	// the domain its valuesObject template resolves to.
+	ChartResource bool
 }
 
 // workloadChart is a chart with one Deployment whose pod annotations come
@@ -228,6 +233,9 @@ left:
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
 %[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version, baseSource(t, p, o.GitBase))
+	if o.ChartResource { // top is the catalog's last entry
+		catalog += "  additionalResources:\n    - path: packages/extra\n      helm:\n        releaseName: extra\n        valuesObject:\n          domain: '{{ .metadata.annotations.domain }}'\n"
+	}
 	catalog = coreCRDs(t, noCRDGroups(t, catalog, o.NoCRDGroups), o.CoreCRDs)
 
 	root, _ := filepath.Abs("../..")
@@ -246,6 +254,11 @@ certController:
   create: false
 `,
 		"packages/right/templates/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata: {name: {{ .Release.Name }}}\nspec: {size: 3}\n", group),
+	}
+	if o.ChartResource {
+		files["packages/extra/Chart.yaml"] = "apiVersion: v2\nname: extra\nversion: 0.1.0\n"
+		files["packages/extra/values.yaml"] = "domain: unset\n"
+		files["packages/extra/templates/configmap.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {domain: {{ .Values.domain | quote }}}\n"
 	}
 	if !o.GitBase {
 		for name, data := range baseFiles(group) {

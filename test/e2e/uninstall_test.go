@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/bootstrap"
+	"github.com/fleetup/fleetup/internal/bootstrap/actions"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/record"
@@ -20,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // uninstall runs `fleetup uninstall --yes` in-process with the given flags.
@@ -47,6 +50,21 @@ func claim(t *testing.T, ns, name string, labels map[string]string) {
 		},
 	}
 	if _, err := env.Client.Typed.CoreV1().PersistentVolumeClaims(ns).Create(context.Background(), pvc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ownBy makes the PVC name a dependent of an object of ns.
+func ownBy(t *testing.T, ns, name, apiVersion, kind, owner string) {
+	t.Helper()
+	ctx := context.Background()
+	gv, _ := schema.ParseGroupVersion(apiVersion)
+	o, err := env.Client.Get(ctx, actions.Ref(apiVersion, kind, ns, owner))
+	if err != nil || o == nil {
+		t.Fatalf("owner %s %s/%s: %v", kind, ns, owner, err)
+	}
+	patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":%q,"kind":%q,"name":%q,"uid":%q}]}}`, gv.String(), kind, owner, o.GetUID())
+	if _, err := env.Client.Typed.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -233,6 +251,10 @@ func TestUninstallKilledThenRerun(t *testing.T) {
 		t.Fatalf("install: %v", err)
 	}
 	claim(t, p.NS+"-left", "data-left-0", map[string]string{"app": "left"})
+	// Owned by left's Deployment, as an operator's database owns its
+	// claims (CloudNativePG's Cluster): the garbage collector would take it
+	// with the Deployment.
+	ownBy(t, p.NS+"-left", "data-left-0", "apps/v1", "Deployment", "left")
 
 	if !killAt(t, bin, p, " removed: ", "uninstall", "--keep-pvcs") {
 		t.Fatal("uninstall finished before an addon was removed")

@@ -262,6 +262,22 @@ func TestPlatformSSOSecrets(t *testing.T) {
 		t.Errorf("argo-server-sso (keys %v) does not hold client-id argo-workflows and Keycloak's argo-workflows client secret", keys(got))
 	}
 
+	// Generated exactly once: a second generation (External Secrets may
+	// reconcile a new ExternalSecret twice before its status is cached)
+	// would leave Keycloak and the copies holding different secrets.
+	for _, name := range []string{"keycloak-clients", "keycloak-users"} {
+		s, err := env.Client.Typed.CoreV1().Secrets(kc).Get(c, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Immutable == nil || !*s.Immutable {
+			t.Errorf("Secret %s is not immutable: a second reconcile could generate it again", name)
+		}
+	}
+	if again := data(kc, "keycloak-clients"); !maps.Equal(again, clients) {
+		t.Errorf("keycloak-clients changed after it was Ready (keys %v)", keys(again))
+	}
+
 	if _, err := env.Client.WaitFor(c, kube.GVR("external-secrets.io", "v1", "externalsecrets"), other, "backstage-oidc",
 		"ExternalSecret of a namespace the store is not open to to fail", condition("Ready", "False", "")); err != nil {
 		t.Fatal(err)

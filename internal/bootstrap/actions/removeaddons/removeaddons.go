@@ -20,6 +20,7 @@ import (
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Action is the addons removal step.
@@ -142,6 +143,11 @@ func (a Action) removeAddon(ctx context.Context, env *actions.Env, t *actions.Ta
 				}
 			}
 		}
+		if a.keepPVCs {
+			if err := orphanPVCs(ctx, env, name); err != nil {
+				return false, err
+			}
+		}
 		d, err := env.DeleteAs(ctx, t, app, claim, metav1.DeletePropagationBackground)
 		if err != nil {
 			return false, fmt.Errorf("%w (Argo CD deletes the addon's resources first: `kubectl -n %s get application %s -o yaml` shows what is left)", err, app.GetNamespace(), app.GetName())
@@ -188,4 +194,26 @@ func (a Action) removePVCs(ctx context.Context, env *actions.Env, name string) (
 		}
 	}
 	return len(pvcs), nil
+}
+
+// orphanPVCs takes the owner references off the PVCs the catalog declares
+// for the addon, so that --keep-pvcs keeps them: an operator's claims
+// (CloudNativePG's) are owned by its database object, and the garbage
+// collector would delete them with it once Argo CD deletes that.
+func orphanPVCs(ctx context.Context, env *actions.Env, name string) error {
+	pvcs, err := actions.AddonPVCs(ctx, env.Kube, env.Plan.Catalog.Get(name))
+	if err != nil {
+		return err
+	}
+	for _, pvc := range pvcs {
+		if len(pvc.OwnerReferences) == 0 {
+			continue
+		}
+		// The UID precondition: the claim read above, not a new one.
+		patch := fmt.Sprintf(`{"metadata":{"uid":%q,"ownerReferences":null}}`, pvc.UID)
+		if _, err := env.Kube.Typed.CoreV1().PersistentVolumeClaims(pvc.Namespace).Patch(ctx, pvc.Name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			return fmt.Errorf("keep PVC %s/%s (take off its owner references): %w", pvc.Namespace, pvc.Name, err)
+		}
+	}
+	return nil
 }
