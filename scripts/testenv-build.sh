@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real components of the test environment (etcd, Kubernetes control
-# plane, kwok, Argo CD, helm, kustomize, External Secrets and its chart, Cluster API's
+# plane, kwok, Argo CD, helm, External Secrets and its chart, Cluster API's
 # managers) from pinned Go module versions into a cache directory outside the
 # repository, keyed by version. A component already in the cache is skipped,
 # so a warm run takes a second.
@@ -216,17 +216,6 @@ build_helm() {
 	finish helm "$HELM_VERSION" "$out"
 }
 
-# kustomize: Argo CD's repo-server runs it for kustomize sources (the
-# Keycloak Operator's manifests), the version Argo CD's images bundle.
-build_kustomize() {
-	built kustomize "$KUSTOMIZE_VERSION" && return 0
-	log "building kustomize $KUSTOMIZE_VERSION (about 1 minute)"
-	local out
-	out="$(build_dir kustomize)"
-	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-	finish kustomize "$KUSTOMIZE_VERSION" "$out"
-}
-
 build_argocd() {
 	built argocd "$ARGOCD_VERSION" && return 0
 	log "building argocd $ARGOCD_VERSION (about 6 minutes)"
@@ -357,7 +346,7 @@ rm -rf "$cache"/.build-*
 # Not inherited by apt-get: a daemon its packages start would hold the lock.
 if [[ -n "$lock_fd" ]]; then ensure_redis {lock_fd}>&-; else ensure_redis; fi
 if [[ -n "$lock_fd" ]]; then ensure_cc {lock_fd}>&-; else ensure_cc; fi
-for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm kustomize argocd eso eso-chart cluster-api}; do
+for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart cluster-api}; do
 	"build_${c//-/_}"
 done
 log "components ready in $cache ($((SECONDS - start)) s)"
