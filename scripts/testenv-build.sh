@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real components of the test environment (etcd, Kubernetes control
-# plane, kwok, Argo CD, helm, External Secrets and its chart, Cluster API's
+# plane, kwok, Argo CD, helm, kustomize, External Secrets and its chart, Cluster API's
 # managers) from pinned Go module versions into a cache directory outside the
 # repository, keyed by version. A component already in the cache is skipped,
 # so a warm run takes a second.
@@ -198,22 +198,29 @@ build_kubernetes() {
 	finish kubernetes "$KUBERNETES_VERSION" "$out"
 }
 
-build_kwok() {
-	built kwok "$KWOK_VERSION" && return 0
-	log "building kwok $KWOK_VERSION (about 2 minutes)"
+# go_install builds component $1 at version $2 from Go package $4 with
+# go install ($3: how long it takes, for the log).
+go_install() {
+	built "$1" "$2" && return 0
+	log "building $1 $2 ($3)"
 	local out
-	out="$(build_dir kwok)"
-	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-	finish kwok "$KWOK_VERSION" "$out"
+	out="$(build_dir "$1")"
+	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "$4@$2"
+	finish "$1" "$2" "$out"
+}
+
+build_kwok() {
+	go_install kwok "$KWOK_VERSION" "about 2 minutes" "sigs.k8s.io/kwok/cmd/kwok"
 }
 
 build_helm() {
-	built helm "$HELM_VERSION" && return 0
-	log "building helm $HELM_VERSION (about 2 minutes)"
-	local out
-	out="$(build_dir helm)"
-	GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags_base" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-	finish helm "$HELM_VERSION" "$out"
+	go_install helm "$HELM_VERSION" "about 2 minutes" "helm.sh/helm/v3/cmd/helm"
+}
+
+# kustomize: Argo CD's repo-server runs it for kustomize sources (the
+# Keycloak Operator's manifests), the version Argo CD's images bundle.
+build_kustomize() {
+	go_install kustomize "$KUSTOMIZE_VERSION" "about 1 minute" "sigs.k8s.io/kustomize/kustomize/v5"
 }
 
 build_argocd() {
@@ -346,7 +353,7 @@ rm -rf "$cache"/.build-*
 # Not inherited by apt-get: a daemon its packages start would hold the lock.
 if [[ -n "$lock_fd" ]]; then ensure_redis {lock_fd}>&-; else ensure_redis; fi
 if [[ -n "$lock_fd" ]]; then ensure_cc {lock_fd}>&-; else ensure_cc; fi
-for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm argocd eso eso-chart cluster-api}; do
+for c in ${FLEETUP_TESTENV_COMPONENTS:-etcd kubernetes kwok helm kustomize argocd eso eso-chart cluster-api}; do
 	"build_${c//-/_}"
 done
 log "components ready in $cache ($((SECONDS - start)) s)"

@@ -6,7 +6,6 @@ import (
 
 	"github.com/fleetup/fleetup/test/chartrepo"
 	"github.com/fleetup/fleetup/test/envtest"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 )
 
 // cnoeForkDir is the CNOE-shaped fork, with placeholders (its README.md
@@ -33,14 +32,7 @@ func newCNOEFork(t *testing.T) *platform {
 		}
 		dirs = append(dirs, filepath.Join(charts, c))
 	}
-	eso, err := envtest.ESOChart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	eso, esoVersion := esoChart(t)
 	p.Charts = chartrepo.Start(t, append(dirs, eso)...)
 
 	dir := t.TempDir()
@@ -50,7 +42,7 @@ func newCNOEFork(t *testing.T) *platform {
 		"__NS__":          ns,
 		"__REGION__":      awsSrv.Region,
 		"__CHART_REPO__":  p.Charts.URL,
-		"__ESO_VERSION__": esoChart.Version,
+		"__ESO_VERSION__": esoVersion,
 	}
 	if err := envtest.CopyFilled(cnoeForkDir, dir, fill, nil); err != nil {
 		t.Fatal(err)

@@ -147,14 +147,7 @@ func newPlatform(t testing.TB, o options) *platform {
 			writeFile(t, filepath.Join(charts, "argo-cd", "crds", c[0]+".yaml"), crdYAML(c[0], c[1], p.Cluster+".e2e.fleetup.dev"))
 		}
 	}
-	eso, err := envtest.ESOChart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esoChart, err := chartutil.LoadChartfile(filepath.Join(eso, "Chart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	eso, esoVersion := esoChart(t)
 	p.Charts = chartrepo.Start(t, filepath.Join(charts, "argo-cd"), filepath.Join(charts, "left"), eso)
 	// top comes from an OCI registry.
 	p.OCI = ociregistry.Start(t)
@@ -232,7 +225,7 @@ left:
   chartRepository: oci://%[8]s/charts
   defaultVersion: "0.1.0"
   dependsOn: [left, right]
-%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoChart.Version, baseSource(t, p, o.GitBase))
+%[6]s`, p.Cluster, p.Charts.URL, ns, ann("left"), ann("right"), ann("top"), annExtra("argocd"), p.OCI.Host, esoVersion, baseSource(t, p, o.GitBase))
 	if o.ChartResource { // top is the catalog's last entry
 		catalog += "  additionalResources:\n    - path: packages/extra\n      helm:\n        releaseName: extra\n        valuesObject:\n          domain: '{{ .metadata.annotations.domain }}'\n"
 	}
@@ -339,6 +332,21 @@ strategy: %[3]s
 	}
 	envtest.GitInit(t, dir)
 	return p
+}
+
+// esoChart is the environment's upstream External Secrets chart (its
+// directory and version), which flows install as a CNOE fork has it.
+func esoChart(t testing.TB) (dir, version string) {
+	t.Helper()
+	dir, err := envtest.ESOChart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chartutil.LoadChartfile(filepath.Join(dir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, c.Version
 }
 
 // syncBuffer is a goroutine-safe output buffer.

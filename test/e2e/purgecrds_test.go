@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,25 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// crdYAML is a namespaced CRD of group with one served version.
+// crdYAML is a namespaced CRD of group with one served version, v1.
 func crdYAML(plural, kind, group string) string {
-	return fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: %[1]s.%[3]s
-spec:
-  group: %[3]s
-  scope: Namespaced
-  names: {plural: %[1]s, singular: %[4]s, kind: %[2]s}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          x-kubernetes-preserve-unknown-fields: true
-`, plural, kind, group, strings.ToLower(kind))
+	return stubCRD(group, "v1", kind, plural, "Namespaced")
 }
 
 func writeFile(t testing.TB, path, content string) {

@@ -25,7 +25,7 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	}
 	ns := e.ArgoNamespace
 	partOf := map[string]any{"app.kubernetes.io/part-of": "argocd"}
-	cm, err := shippedArgoSettings()
+	cm, params, err := shippedArgoSettings()
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	objs := []*unstructured.Unstructured{
 		object("v1", "Namespace", "", ns, nil, nil),
 		object("v1", "ConfigMap", ns, "argocd-cm", partOf, map[string]any{"data": cm}),
-		object("v1", "ConfigMap", ns, "argocd-cmd-params-cm", partOf, nil),
+		object("v1", "ConfigMap", ns, "argocd-cmd-params-cm", partOf, map[string]any{"data": params}),
 		object("v1", "ConfigMap", ns, "argocd-rbac-cm", partOf, nil),
 		object("v1", "Secret", ns, "argocd-secret", partOf, map[string]any{"stringData": map[string]any{"server.secretkey": randomHex(16)}}),
 		object("argoproj.io/v1alpha1", "AppProject", ns, "default", nil, map[string]any{"spec": map[string]any{
@@ -68,8 +68,8 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 			"ARGOCD_GNUPGHOME=" + filepath.Join(data, "gpg"),
 			"TMPDIR=" + filepath.Join(data, "tmp"),
 			"HOME=" + filepath.Join(data, "home"),
-			// The repo-server shells out to helm (and git).
-			"PATH=" + filepath.Dir(e.bins.Helm) + string(os.PathListSeparator) + os.Getenv("PATH"),
+			// The repo-server shells out to helm and kustomize (and git).
+			"PATH=" + filepath.Dir(e.bins.Helm) + string(os.PathListSeparator) + filepath.Dir(e.bins.Kustomize) + string(os.PathListSeparator) + os.Getenv("PATH"),
 		}
 	}
 	if _, err := e.run("argocd-repo-server", e.bins.ArgoCD, []string{
@@ -88,7 +88,7 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 		"--app-resync", "10", "--app-resync-jitter", "0",
 		// Self-heal quickly in tests; the defaults back off for minutes.
 		"--self-heal-timeout-seconds", "2", "--self-heal-backoff-cap-seconds", "5",
-	}, env("argocd-application-controller")); err != nil {
+	}, append(env("argocd-application-controller"), controllerParams(params)...)); err != nil {
 		return err
 	}
 	if _, err := e.run("argocd-applicationset-controller", e.bins.ArgoCD, []string{
@@ -108,29 +108,49 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	return e.waitTCP(ctx, "argocd-applicationset-controller", e.ports["appset-probe"])
 }
 
-// shippedArgoSettings reads configs.cm of the shipped catalog's Argo CD
-// values (packages/argo-cd/values.yaml): the environment's Argo CD runs with
-// the settings fleetup installs on real clusters.
-func shippedArgoSettings() (map[string]any, error) {
+// shippedArgoSettings reads configs.cm and configs.params of the shipped
+// catalog's Argo CD values (packages/argo-cd/values.yaml): the
+// environment's Argo CD runs with the settings fleetup installs on real
+// clusters.
+func shippedArgoSettings() (cm, params map[string]any, err error) {
 	_, self, _, _ := runtime.Caller(0)
 	path := filepath.Join(filepath.Dir(self), "..", "..", "packages", "argo-cd", "values.yaml")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read the shipped Argo CD values: %w", err)
+		return nil, nil, fmt.Errorf("read the shipped Argo CD values: %w", err)
 	}
 	var v struct {
 		Configs struct {
-			CM map[string]any `json:"cm"`
+			CM     map[string]any `json:"cm"`
+			Params map[string]any `json:"params"`
 		} `json:"configs"`
 	}
 	if err := yaml.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	out := map[string]any{}
-	for k, val := range v.Configs.CM {
-		out[k] = fmt.Sprint(val)
+	str := func(m map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, val := range m {
+			out[k] = fmt.Sprint(val)
+		}
+		return out
 	}
-	return out, nil
+	return str(v.Configs.CM), str(v.Configs.Params), nil
+}
+
+// controllerParams are the application controller's environment
+// variables for the argocd-cmd-params-cm keys the chart passes it that way
+// (its StatefulSet's configMapKeyRefs); the environment runs the process
+// without that StatefulSet.
+func controllerParams(params map[string]any) []string {
+	envs := map[string]string{"controller.diff.server.side": "ARGOCD_APPLICATION_CONTROLLER_SERVER_SIDE_DIFF"}
+	var out []string
+	for key, name := range envs {
+		if v, ok := params[key]; ok {
+			out = append(out, name+"="+fmt.Sprint(v))
+		}
+	}
+	return out
 }
 
 // startESO installs the External Secrets CRDs and runs its controller.

@@ -53,7 +53,7 @@ func CacheDir() string {
 
 // Binaries are the paths of every component.
 type Binaries struct {
-	Etcd, APIServer, ControllerManager, Scheduler, Kwok, ArgoCD, Helm, ESO, Redis string
+	Etcd, APIServer, ControllerManager, Scheduler, Kwok, ArgoCD, Helm, Kustomize, ESO, Redis string
 	// ArgoCRDs and ESOCRDs are the CRD manifests shipped in the modules.
 	ArgoCRDs, ESOCRDs string
 }
@@ -71,12 +71,13 @@ func FindBinaries() (*Binaries, error) {
 		Kwok:              filepath.Join(comp("kwok", "KWOK_VERSION"), "bin", "kwok"),
 		ArgoCD:            filepath.Join(comp("argocd", "ARGOCD_VERSION"), "bin", "argocd"),
 		Helm:              filepath.Join(comp("helm", "HELM_VERSION"), "bin", "helm"),
+		Kustomize:         filepath.Join(comp("kustomize", "KUSTOMIZE_VERSION"), "bin", "kustomize"),
 		ESO:               filepath.Join(comp("external-secrets", "ESO_VERSION"), "bin", "external-secrets"),
 		ArgoCRDs:          filepath.Join(comp("argocd", "ARGOCD_VERSION"), "crds"),
 		ESOCRDs:           filepath.Join(comp("external-secrets", "ESO_VERSION"), "crds", "bundle.yaml"),
 	}
 	var missing []string
-	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Scheduler, b.Kwok, b.ArgoCD, b.Helm, b.ESO, b.ArgoCRDs, b.ESOCRDs} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Scheduler, b.Kwok, b.ArgoCD, b.Helm, b.Kustomize, b.ESO, b.ArgoCRDs, b.ESOCRDs} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, p)
 		}

@@ -22,9 +22,20 @@ metadata:
     {{- else }}
     addonVersion: {{ $a.defaultVersion | quote }}
     {{- end }}
-  {{- with $a.annotationsApp }}
+  {{- /* fleetup: an Application that syncs by server-side apply is compared
+  the same way, so fields its CRDs or webhooks default do not keep it
+  OutOfSync (Argo CD's client-side diff cannot see them; with client-side
+  apply, server-side diff would miss removed fields: left as it is). */}}
+  {{- $sync := default $v.syncPolicy $a.syncPolicy }}
+  {{- $ssd := and (has "ServerSideApply=true" (default list $sync.syncOptions)) (not (hasKey (default dict $a.annotationsApp) "argocd.argoproj.io/compare-options")) }}
+  {{- if or $a.annotationsApp $ssd }}
   annotations:
+    {{- with $a.annotationsApp }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if $ssd }}
+    argocd.argoproj.io/compare-options: ServerSideDiff=true
+    {{- end }}
   {{- end }}
 spec:
   project: {{ $v.project | quote }}
