@@ -150,13 +150,15 @@ func (c *CatalogOutdated) print(res OutdatedResult) error {
 }
 
 // sourceText is the SOURCE column: the OCI reference, the Helm repository
-// and chart, or the directory.
+// and chart, the Git repository and its directory, or the directory.
 func sourceText(s catalog.Source) string {
 	switch s.Kind {
 	case catalog.SourceOCI:
 		return strings.TrimSuffix(s.URL, "/") + "/" + s.Chart
 	case catalog.SourceHelmRepo:
 		return s.URL + " " + s.Chart
+	case catalog.SourceGit:
+		return strings.TrimSpace(s.URL + " " + s.Path)
 	}
 	return s.Path
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,7 +65,12 @@ func TestCommitReachesClusterWithoutFleetup(t *testing.T) {
 	if err := workloadChart(filepath.Join(p.RepoDir, "packages", "extra"), "extra"); err != nil {
 		t.Fatal(err)
 	}
-	extra := fmt.Sprintf("extra:\n  enabled: true\n  namespace: %s-extra\n  path: packages/extra\n  dependsOn: [left]\n", p.NS)
+	extraValues := filepath.Join(p.RepoDir, "packages", "extra", "values.yaml")
+	writeFile(t, extraValues, "podAnnotations: {e2e.fleetup.dev/probe: \"1\"}\nreplicas: 1\nprogressDeadlineSeconds: 600\n")
+	// extra syncs by server-side apply, so Argo CD also compares it
+	// server-side (the appset chart's compare-options).
+	extra := fmt.Sprintf("extra:\n  enabled: true\n  namespace: %s-extra\n  path: packages/extra\n  dependsOn: [left]\n"+
+		"  syncPolicy:\n    automated: {selfHeal: true}\n    syncOptions: [CreateNamespace=true, ServerSideApply=true]\n", p.NS)
 	commitCatalog(t, p, "left 0.2.0 and a new addon", func(s string) string {
 		i := strings.Index(s, "\nleft:\n")
 		j := i + strings.Index(s[i:], `defaultVersion: "0.1.0"`)
@@ -92,6 +98,42 @@ func TestCommitReachesClusterWithoutFleetup(t *testing.T) {
 	if _, err := env.Client.Get(ctx, actions.Ref("apps/v1", "Deployment", p.NS+"-extra", "extra")); err != nil {
 		t.Errorf("extra's Deployment: %v", err)
 	}
+	if app, _ := env.Client.Get(ctx, argocd.ApplicationRef("argocd", argocd.ApplicationName("extra", p.Cluster))); app == nil || app.GetAnnotations()["argocd.argoproj.io/compare-options"] != "ServerSideDiff=true" {
+		t.Error("extra syncs by server-side apply but its Application is not compared server-side")
+	}
+	// A field removed in Git goes from the cluster: a server-side diff
+	// sees the removal (the field is Argo CD's under server-side apply).
+	writeFile(t, extraValues, "podAnnotations: {}\nreplicas: 1\nprogressDeadlineSeconds: 600\n")
+	envtest.Commit(t, p.RepoDir, "extra without its probe annotation")
+	probe := actions.Ref("apps/v1", "Deployment", p.NS+"-extra", "extra")
+	if _, err := env.Client.WaitFor(ctx, kube.GVR("apps", "v1", "deployments"), p.NS+"-extra", "extra", "the removed pod annotation gone", func(u *unstructured.Unstructured) (bool, error) {
+		if u == nil {
+			return false, nil
+		}
+		_, found, _ := unstructured.NestedString(u.Object, "spec", "template", "metadata", "annotations", "e2e.fleetup.dev/probe")
+		return !found, nil
+	}); err != nil {
+		cur, _ := env.Client.Get(context.Background(), probe)
+		app, _ := env.Client.Get(context.Background(), argocd.ApplicationRef("argocd", argocd.ApplicationName("extra", p.Cluster)))
+		var tpl, st any
+		if cur != nil {
+			tpl = cur.Object["spec"].(map[string]any)["template"]
+		}
+		if app != nil {
+			st = app.Object["status"]
+		}
+		t.Fatalf("%v\nthe Deployment's pod template: %v\nthe Application's status: %v", err, tpl, st)
+	}
+	// and the server-side diff then finds it in sync at that commit, the
+	// new pods rolled out.
+	head, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitApplication(t, ctx, argocd.ApplicationName("extra", p.Cluster), "extra Synced and Healthy at the commit without the annotation", func(u *unstructured.Unstructured) (bool, error) {
+		ok, err := healthyAt("")(u)
+		return ok && strings.Contains(argocd.Read(u).Revision, strings.TrimSpace(string(head))), err
+	})
 
 	// fleetup sees the platform as it now is.
 	st, code := p.status(t)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/report"
+	"golang.org/x/crypto/bcrypt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -32,6 +34,21 @@ func TestShippedCatalog(t *testing.T) {
 	})
 	p := newShipped(t)
 	pl := p.plan(t)
+	// The catalog's namespaces and its StorageClass gp3 are fixed names: a
+	// failed run takes its platform down (best effort, while the
+	// stand-ins still run) so that the next run starts clean.
+	t.Cleanup(func() {
+		if t.Failed() {
+			if _, err := p.uninstall(timeout(t, 10*time.Minute), t, nil); err != nil {
+				t.Logf("clean up after the failure: %v", err)
+			}
+		}
+	})
+	before := map[string]bool{} // namespaces of the environment (argocd): kept
+	for _, ns := range pl.Namespaces {
+		_, err := env.Client.Typed.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
+		before[ns] = exists(t, err)
+	}
 	rec := &report.Recorder{}
 	out, err := p.install(timeout(t, 15*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err != nil {
@@ -51,7 +68,7 @@ func TestShippedCatalog(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"keycloak", "backstage", "argo-workflows", "crossplane-aws", "cloudnative-pg"} {
-		if !strings.Contains(strings.Join(installedAddons(pl), " "), want) {
+		if !slices.Contains(installedAddons(pl), want) {
 			t.Errorf("the plan of the shipped catalog does not install %s", want)
 		}
 	}
@@ -96,11 +113,61 @@ func TestShippedCatalog(t *testing.T) {
 	if got := secret("argo", "argo-server-sso"); got["client-id"] != "argo-workflows" || got["client-secret"] == "" || got["client-secret"] != clients["ARGO_WORKFLOWS_CLIENT_SECRET"] {
 		t.Errorf("argo-server-sso (keys %v) does not hold Keycloak's argo-workflows client", slices.Sorted(maps.Keys(got)))
 	}
-	for _, m := range []map[string]string{clients, users} {
+	// Backstage's Argo CD account: its password reaches Backstage, its
+	// hash Argo CD's argocd-secret.
+	accounts := secret("keycloak", "argocd-accounts")
+	if got := secret("backstage", "backstage-argocd"); got["ARGOCD_PASSWORD"] == "" || got["ARGOCD_PASSWORD"] != accounts["BACKSTAGE_PASSWORD"] {
+		t.Errorf("backstage-argocd (keys %v) does not hold the backstage account's password", slices.Sorted(maps.Keys(got)))
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(secret("argocd", "argocd-secret")["accounts.backstage.password"]), []byte(accounts["BACKSTAGE_PASSWORD"])); err != nil {
+		t.Errorf("argocd-secret: accounts.backstage.password: %v", err)
+	}
+	for _, m := range []map[string]string{clients, users, accounts} {
 		for k, v := range m {
 			if strings.Contains(out, v) {
 				t.Errorf("install printed the value of %s", k)
 			}
+		}
+	}
+
+	// What users ask for next: every UI's URL, read from the cluster's
+	// routes, and the credentials, masked unless --show.
+	g := func(output string) (*cli.Global, *syncBuffer) {
+		out := &syncBuffer{}
+		return &cli.Global{ConfigFile: p.Config, Kubeconfig: env.Kubeconfig, Output: output, Stdout: out, Stderr: out}, out
+	}
+	ug, uout := g("json")
+	if err := (&cli.URLs{Global: ug}).Run(timeout(t, 2*time.Minute)); err != nil {
+		t.Fatalf("urls: %v\n%s", err, uout)
+	}
+	var rep cli.URLsReport
+	if err := json.Unmarshal([]byte(uout.String()), &rep); err != nil {
+		t.Fatalf("urls -o json: %v\n%s", err, uout)
+	}
+	var got []string
+	for _, ui := range rep.UIs {
+		if ui.Accepted == "true" && ui.TLS {
+			got = append(got, ui.URL)
+		}
+	}
+	d := pl.Config.Domain
+	for _, want := range []string{"https://" + d + "/argocd", "https://" + d + "/keycloak", "https://" + d + "/", "https://" + d + "/argo-workflows"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("urls: no accepted HTTPS route at %s; got %v", want, got)
+		}
+	}
+	for _, show := range []bool{false, true} {
+		sg, sout := g("text")
+		if err := (&cli.Secrets{Global: sg, Addons: []string{"keycloak"}, Show: show}).Run(timeout(t, 2*time.Minute)); err != nil {
+			t.Fatalf("secrets keycloak (--show %v): %v\n%s", show, err, sout)
+		}
+		for _, name := range []string{"admin  temp-admin", "user1  user1", "user2  user2"} {
+			if !strings.Contains(sout.String(), name) {
+				t.Errorf("secrets keycloak (--show %v) does not list %q", show, name)
+			}
+		}
+		if shown := strings.Contains(sout.String(), users["USER1_PASSWORD"]); shown != show {
+			t.Errorf("secrets keycloak (--show %v): user1's password shown: %v", show, shown)
 		}
 	}
 
@@ -139,6 +206,25 @@ func TestShippedCatalog(t *testing.T) {
 	for _, g := range gone {
 		if err := g.check(); !apierrors.IsNotFound(err) {
 			t.Errorf("after uninstall, %s: %v, want it gone", g.what, err)
+		}
+	}
+	// CloudNativePG's databases (the CRDs stay: --purge-crds would take
+	// argoproj.io, argo-workflows' crdGroups, and with it the Application
+	// CRD of the Argo CD every test here shares) and the namespaces the
+	// install made.
+	dbs, err := env.Client.Dynamic.Resource(kube.GVR("postgresql.cnpg.io", "v1", "clusters")).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range dbs.Items {
+		t.Errorf("after uninstall, CloudNativePG Cluster %s/%s is still there", db.GetNamespace(), db.GetName())
+	}
+	for _, ns := range pl.Namespaces {
+		if before[ns] {
+			continue
+		}
+		if _, err := env.Client.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("after uninstall, namespace %s: %v, want it gone", ns, err)
 		}
 	}
 }

@@ -2,13 +2,16 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/fleetup/fleetup/internal/kube"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -27,9 +30,10 @@ import (
 type standIn struct {
 	gvr    schema.GroupVersionResource
 	status func(obj *unstructured.Unstructured) map[string]any
-	// then runs once the status is written (the Crossplane package
-	// manager's CRDs of a provider).
-	then func(ctx context.Context, obj *unstructured.Unstructured) error
+	// before runs, and must succeed, before the status is written: what the
+	// operator has done by the time it reports the object up (the CRDs
+	// Crossplane's package manager installs for a provider).
+	before func(ctx context.Context, obj *unstructured.Unstructured) error
 }
 
 // condition is a metav1.Condition as operators write it.
@@ -74,7 +78,7 @@ func platformStandIns() []standIn {
 		}},
 		{gvr: kube.GVR("k8s.keycloak.org", "v2beta1", "keycloaks"), status: func(o *unstructured.Unstructured) map[string]any {
 			return conditions(o, [2]string{"Ready", ""})
-		}},
+		}, before: keycloakInitialAdmin},
 		{gvr: kube.GVR("k8s.keycloak.org", "v2beta1", "keycloakrealmimports"), status: func(o *unstructured.Unstructured) map[string]any {
 			return conditions(o, [2]string{"Done", ""})
 		}},
@@ -85,13 +89,29 @@ func platformStandIns() []standIn {
 		}},
 		{gvr: kube.GVR("pkg.crossplane.io", "v1", "providers"), status: func(o *unstructured.Unstructured) map[string]any {
 			return conditions(o, [2]string{"Installed", "ActivePackageRevision"}, [2]string{"Healthy", "HealthyPackageRevision"})
-		}, then: providerCRDs},
+		}, before: providerCRDs},
 	}
 }
 
+// keycloakInitialAdmin writes Secret <name>-initial-admin, Keycloak's
+// temporary admin, as the Keycloak Operator does before Keycloak is up.
+func keycloakInitialAdmin(ctx context.Context, o *unstructured.Unstructured) error {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: o.GetName() + "-initial-admin", Namespace: o.GetNamespace()},
+		Type:       corev1.SecretTypeBasicAuth,
+		StringData: map[string]string{"username": "temp-admin", "password": rand.Text()},
+	}
+	_, err := env.Client.Typed.CoreV1().Secrets(s.Namespace).Create(ctx, s, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
 // providerCRDs makes the CRD the AWS family provider brings that the
-// catalog itself uses (ClusterProviderConfig), as Crossplane does once
-// the provider's package is installed.
+// catalog itself uses (ClusterProviderConfig) and waits until it is
+// established, as Crossplane's package manager does before it reports the
+// provider Healthy.
 func providerCRDs(ctx context.Context, o *unstructured.Unstructured) error {
 	if o.GetName() != "provider-family-aws" {
 		return nil
@@ -100,11 +120,13 @@ func providerCRDs(ctx context.Context, o *unstructured.Unstructured) error {
 	if err := yaml.Unmarshal([]byte(stubCRD("aws.m.upbound.io", "v1beta1", "ClusterProviderConfig", "clusterproviderconfigs", "Cluster")), &crd); err != nil {
 		return err
 	}
-	_, err := env.Client.Dynamic.Resource(kube.GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")).
-		Create(ctx, &unstructured.Unstructured{Object: crd}, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
+	_, err := env.Client.Dynamic.Resource(kube.CRDs).Create(ctx, &unstructured.Unstructured{Object: crd}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
 	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	_, err = env.Client.WaitFor(wait, kube.CRDs, "", "clusterproviderconfigs.aws.m.upbound.io", "established", kube.ConditionTrue("Established"))
 	return err
 }
 
@@ -117,7 +139,10 @@ func startStandIns(t *testing.T, ins []standIn) {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	crds := dynamicinformer.NewDynamicSharedInformerFactory(env.Client.Dynamic, 0)
-	objs := dynamicinformer.NewDynamicSharedInformerFactory(env.Client.Dynamic, 0)
+	// The resync hands every object to the stand-in again: a status write
+	// that failed (a conflict, the API server busy) is tried again, as an
+	// operator's requeue does.
+	objs := dynamicinformer.NewDynamicSharedInformerFactory(env.Client.Dynamic, 5*time.Second)
 	var mu sync.Mutex
 	started := map[schema.GroupVersionResource]bool{}
 	onCRD := func(o any) {
@@ -171,6 +196,11 @@ func (in standIn) play(ctx context.Context, o *unstructured.Unstructured) error 
 	if has(o, want) {
 		return nil
 	}
+	if in.before != nil {
+		if err := in.before(ctx, o); err != nil {
+			return err
+		}
+	}
 	patch, err := json.Marshal(map[string]any{"status": want})
 	if err != nil {
 		return err
@@ -178,9 +208,6 @@ func (in standIn) play(ctx context.Context, o *unstructured.Unstructured) error 
 	r := env.Client.Dynamic.Resource(in.gvr).Namespace(o.GetNamespace())
 	if _, err := r.Patch(ctx, o.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}, "status"); err != nil {
 		return fmt.Errorf("write status: %w", err)
-	}
-	if in.then != nil {
-		return in.then(ctx, o)
 	}
 	return nil
 }
@@ -209,8 +236,9 @@ spec:
 `, group, version, kind, plural, scope)
 }
 
-// has: o's status already says what want says (each wanted condition
-// True, as many parents, the same phase).
+// has: o's status already says what want says, of o's current generation
+// (each wanted condition True and observed at it, as many parents, the
+// same phase): a changed spec is reported on again, as operators do.
 func has(o *unstructured.Unstructured, want map[string]any) bool {
 	st, _, _ := unstructured.NestedMap(o.Object, "status")
 	if st == nil {
@@ -221,12 +249,30 @@ func has(o *unstructured.Unstructured, want map[string]any) bool {
 	}
 	if parents, ok := want["parents"].([]any); ok {
 		got, _ := st["parents"].([]any)
-		return len(got) == len(parents)
+		if len(got) != len(parents) {
+			return false
+		}
+		for i, p := range parents {
+			g, _ := got[i].(map[string]any)
+			if !hasConditions(g, p.(map[string]any), o.GetGeneration()) {
+				return false
+			}
+		}
+		return true
 	}
+	return hasConditions(st, want, o.GetGeneration())
+}
+
+// hasConditions: each condition of want is in got, True, observed at
+// generation.
+func hasConditions(got, want map[string]any, generation int64) bool {
+	have, _ := got["conditions"].([]any)
 	wanted, _ := want["conditions"].([]any)
 	for _, w := range wanted {
-		typ := w.(map[string]any)["type"]
-		if !kube.HasCondition(o, fmt.Sprint(typ), "True", "") {
+		if !slices.ContainsFunc(have, func(c any) bool {
+			m, _ := c.(map[string]any)
+			return m["type"] == w.(map[string]any)["type"] && m["status"] == "True" && fmt.Sprint(m["observedGeneration"]) == fmt.Sprint(generation)
+		}) {
 			return false
 		}
 	}

@@ -281,8 +281,14 @@ func TestUninstallKilledThenRerun(t *testing.T) {
 		t.Error("the kept PVC is not reported")
 	}
 	ctx := context.Background()
-	if _, err := env.Client.Typed.CoreV1().PersistentVolumeClaims(p.NS+"-left").Get(ctx, "data-left-0", metav1.GetOptions{}); !exists(t, err) {
+	kept, err := env.Client.Typed.CoreV1().PersistentVolumeClaims(p.NS+"-left").Get(ctx, "data-left-0", metav1.GetOptions{})
+	if !exists(t, err) {
 		t.Fatal("--keep-pvcs deleted the PVC")
+	}
+	// Kept for good: no owner left for the garbage collector to follow,
+	// and not on its way out.
+	if len(kept.OwnerReferences) != 0 || kept.DeletionTimestamp != nil {
+		t.Errorf("kept PVC: owner references %v, deletion timestamp %v; want none", kept.OwnerReferences, kept.DeletionTimestamp)
 	}
 	st, _ = p.status(t)
 	if st.Phase != status.PhaseNotInstalled {

@@ -15,6 +15,7 @@ import (
 	"github.com/fleetup/fleetup/internal/helm"
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
+	"golang.org/x/crypto/bcrypt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -186,7 +187,7 @@ func TestPlatformObjectsOnRealCRDs(t *testing.T) {
 func TestPlatformSSOSecrets(t *testing.T) {
 	env.Need(t)
 	c := ctx(t, 4*time.Minute)
-	kc, bs, argo, other := env.Namespace(t), env.Namespace(t), env.Namespace(t), env.Namespace(t)
+	kc, bs, argo, acd, other := env.Namespace(t), env.Namespace(t), env.Namespace(t), env.Namespace(t), env.Namespace(t)
 	store := kc // cluster-scoped: named after this test's namespace
 	apply(t, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: apiserver-ca, namespace: %s}\ndata:\n  ca.crt: %q\n", kc, string(env.CACert)))
 	t.Cleanup(func() {
@@ -195,7 +196,10 @@ func TestPlatformSSOSecrets(t *testing.T) {
 
 	cfg := urlsConfig(t, "platform.example.com", true)
 	keycloak := platformObjects(c, t, cfg, kc, map[string]any{"secretStore": map[string]any{
-		"name": store, "namespaces": []any{bs, argo}, "server": env.Server, "caConfigMap": "apiserver-ca", "caKey": "ca.crt"}})
+		"name": store, "namespaces": []any{bs, argo, acd}, "server": env.Server, "caConfigMap": "apiserver-ca", "caKey": "ca.crt"}})
+	// Argo CD's Secret, as its chart makes it: backstage's account
+	// password is merged in.
+	apply(t, fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata: {name: argocd-secret, namespace: %s}\nstringData: {server.secretkey: kept}\n", acd))
 	var objs []*unstructured.Unstructured
 	take := func(ms []helm.Manifest, ns string, kinds ...string) {
 		for _, m := range ms {
@@ -203,7 +207,10 @@ func TestPlatformSSOSecrets(t *testing.T) {
 				continue
 			}
 			u := (&unstructured.Unstructured{Object: m.Object}).DeepCopy()
-			if u.GetKind() != "ClusterSecretStore" {
+			switch {
+			case u.GetNamespace() == "argocd": // Argo CD's namespace
+				u.SetNamespace(acd)
+			case u.GetKind() != "ClusterSecretStore":
 				u.SetNamespace(ns)
 			}
 			if ref, _, _ := unstructured.NestedString(u.Object, "spec", "secretStoreRef", "name"); ref == "keycloak" {
@@ -257,6 +264,27 @@ func TestPlatformSSOSecrets(t *testing.T) {
 	if got := data(bs, "backstage-session"); len(got["AUTH_SESSION_SECRET"]) != 48 {
 		t.Errorf("backstage-session has keys %v: want AUTH_SESSION_SECRET of 48 characters", keys(got))
 	}
+	// Backstage's Argo CD account: the same generated password in clear
+	// for Backstage and as a bcrypt hash in argocd-secret, whose other
+	// keys stay.
+	ready(kc, "argocd-accounts")
+	ready(bs, "backstage-argocd")
+	ready(acd, "argocd-account-backstage")
+	accounts := data(kc, "argocd-accounts")
+	if len(accounts) != 1 || len(accounts["BACKSTAGE_PASSWORD"]) != 40 {
+		t.Errorf("argocd-accounts has keys %v: want BACKSTAGE_PASSWORD of 40 characters", keys(accounts))
+	}
+	if got := data(bs, "backstage-argocd"); len(got) != 1 || got["ARGOCD_PASSWORD"] != accounts["BACKSTAGE_PASSWORD"] {
+		t.Errorf("backstage-argocd (keys %v) does not hold the backstage account's password", keys(got))
+	}
+	argocdSecret := data(acd, "argocd-secret")
+	if err := bcrypt.CompareHashAndPassword([]byte(argocdSecret["accounts.backstage.password"]), []byte(accounts["BACKSTAGE_PASSWORD"])); err != nil {
+		t.Errorf("argocd-secret (keys %v): accounts.backstage.password is not the bcrypt hash of the account's password: %v", keys(argocdSecret), err)
+	}
+	if argocdSecret["server.secretkey"] != "kept" || len(argocdSecret) != 2 {
+		t.Errorf("argocd-secret has keys %v: want the chart's server.secretkey kept and only accounts.backstage.password added", keys(argocdSecret))
+	}
+
 	ready(argo, "argo-server-sso")
 	if got := data(argo, "argo-server-sso"); got["client-id"] != "argo-workflows" || got["client-secret"] != clients["ARGO_WORKFLOWS_CLIENT_SECRET"] {
 		t.Errorf("argo-server-sso (keys %v) does not hold client-id argo-workflows and Keycloak's argo-workflows client secret", keys(got))
@@ -265,7 +293,7 @@ func TestPlatformSSOSecrets(t *testing.T) {
 	// Generated exactly once: a second generation (External Secrets may
 	// reconcile a new ExternalSecret twice before its status is cached)
 	// would leave Keycloak and the copies holding different secrets.
-	for _, name := range []string{"keycloak-clients", "keycloak-users"} {
+	for _, name := range []string{"keycloak-clients", "keycloak-users", "argocd-accounts"} {
 		s, err := env.Client.Typed.CoreV1().Secrets(kc).Get(c, name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/fleetup/fleetup/internal/kube"
 	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/report"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -211,7 +212,11 @@ func orphanPVCs(ctx context.Context, env *actions.Env, name string) error {
 		}
 		// The UID precondition: the claim read above, not a new one.
 		patch := fmt.Sprintf(`{"metadata":{"uid":%q,"ownerReferences":null}}`, pvc.UID)
-		if _, err := env.Kube.Typed.CoreV1().PersistentVolumeClaims(pvc.Namespace).Patch(ctx, pvc.Name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		_, err := env.Kube.Typed.CoreV1().PersistentVolumeClaims(pvc.Namespace).Patch(ctx, pvc.Name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		if apierrors.IsNotFound(err) {
+			continue // gone since the list: nothing left to keep
+		}
+		if err != nil {
 			return fmt.Errorf("keep PVC %s/%s (take off its owner references): %w", pvc.Namespace, pvc.Name, err)
 		}
 	}
