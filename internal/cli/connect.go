@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fleetup/fleetup/internal/aws"
 	"github.com/fleetup/fleetup/internal/config"
@@ -120,5 +121,33 @@ func (g *Global) Connect(ctx context.Context, cfg *config.Config, create bool) (
 		}
 		c.Kube = k
 	}
+	if c.Kube != nil {
+		if err := c.Kube.Reachable(ctx, reachableWait); err != nil {
+			return nil, fmt.Errorf("%w; %s", err, g.reachHint(cfg))
+		}
+	}
 	return c, nil
+}
+
+// reachableWait is how long a command waits for its cluster's API server
+// to answer at all before it says the cluster cannot be reached.
+const reachableWait = 20 * time.Second
+
+// reachHint says what to check when the target cluster does not answer or
+// refuses the credentials.
+func (g *Global) reachHint(cfg *config.Config) string {
+	switch cfg.Target {
+	case config.TargetEKS:
+		return fmt.Sprintf("check that this machine reaches EKS cluster %s's endpoint (public access, or a network path to the private one) and that your AWS identity has an access entry on it", cfg.ClusterName)
+	case config.TargetKind:
+		return fmt.Sprintf("check that kind cluster %s's node container is running (`kind get clusters`, `docker ps`)", cfg.ClusterName)
+	}
+	which := "the current context of $KUBECONFIG or ~/.kube/config"
+	if g.Kubeconfig != "" {
+		which = "the current context of " + g.Kubeconfig
+	}
+	if g.Context != "" {
+		which = "context " + g.Context
+	}
+	return fmt.Sprintf("fleetup used %s: check that this cluster is running and its credentials are current, or choose another with --kubeconfig FILE and --context NAME", which)
 }

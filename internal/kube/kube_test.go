@@ -3,6 +3,7 @@ package kube_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/fleetup/fleetup/test/envtest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 )
 
 var env *envtest.Env
@@ -231,5 +233,41 @@ func TestRESTConfigEmpty(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "KUBERNETES_MASTER") {
 		t.Errorf("client-go's hint shows: %v", err)
+	}
+}
+
+// TestReachable: the environment's API server answers; a stopped one (a
+// port nobody listens on) is reported as unreachable within the wait, with
+// its address and the dial error; wrong credentials are told apart.
+func TestReachable(t *testing.T) {
+	env.Need(t)
+	ctx := context.Background()
+	if err := env.Client.Reachable(ctx, 10*time.Second); err != nil {
+		t.Fatalf("the environment's API server: %v", err)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "https://" + l.Addr().String()
+	l.Close()
+	c, err := kube.New(&rest.Config{Host: dead, BearerToken: "x", TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Reachable(ctx, 2*time.Second)
+	if !errors.Is(err, kube.ErrUnreachable) || !strings.Contains(err.Error(), dead) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("a stopped API server: %v", err)
+	}
+
+	wrong := rest.AnonymousClientConfig(env.Client.Config)
+	wrong.BearerToken = "not-a-token"
+	c, err = kube.New(wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reachable(ctx, 10*time.Second); !errors.Is(err, kube.ErrUnauthorized) {
+		t.Errorf("wrong credentials: %v", err)
 	}
 }
