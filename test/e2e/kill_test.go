@@ -85,6 +85,12 @@ func runUntil(t *testing.T, bin string, p *platform, marker string) bool {
 // line containing marker appears; it reports whether it killed it.
 func killAt(t *testing.T, bin string, p *platform, marker string, args ...string) bool {
 	t.Helper()
+	return killWhen(t, bin, p, func(line string) bool { return strings.Contains(line, marker) }, args...)
+}
+
+// killWhen is killAt for the first line at which matches is true.
+func killWhen(t *testing.T, bin string, p *platform, matches func(line string) bool, args ...string) bool {
+	t.Helper()
 	cmd := exec.Command(bin, append(args, "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -97,7 +103,7 @@ func killAt(t *testing.T, bin string, p *platform, marker string, args ...string
 	defer cmd.Wait()
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if strings.Contains(sc.Text(), marker) {
+		if matches(sc.Text()) {
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}

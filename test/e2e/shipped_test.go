@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 	"github.com/fleetup/fleetup/internal/argocd"
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/report"
+	"github.com/fleetup/fleetup/internal/status"
 	"golang.org/x/crypto/bcrypt"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,46 +30,14 @@ import (
 // printed, and uninstall removes all of it.
 func TestShippedCatalog(t *testing.T) {
 	env.Need(t)
-	startStandIns(t, platformStandIns())
-	t.Cleanup(func() { // the stand-in package manager's CRD
-		_ = env.Client.Dynamic.Resource(kube.GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")).
-			Delete(context.Background(), "clusterproviderconfigs.aws.m.upbound.io", metav1.DeleteOptions{})
-	})
-	p := newShipped(t)
-	pl := p.plan(t)
-	// The catalog's namespaces and its StorageClass gp3 are fixed names: a
-	// failed run takes its platform down (best effort, while the
-	// stand-ins still run) so that the next run starts clean.
-	t.Cleanup(func() {
-		if t.Failed() {
-			if _, err := p.uninstall(timeout(t, 10*time.Minute), t, nil); err != nil {
-				t.Logf("clean up after the failure: %v", err)
-			}
-		}
-	})
-	before := map[string]bool{} // namespaces of the environment (argocd): kept
-	for _, ns := range pl.Namespaces {
-		_, err := env.Client.Typed.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
-		before[ns] = exists(t, err)
-	}
+	p, pl, before := setUpShipped(t)
 	rec := &report.Recorder{}
 	out, err := p.install(timeout(t, 15*time.Minute), t, func(in *cli.Install) { in.Global.Observe = rec })
 	if err != nil {
 		dumpApplications(t, p)
 		t.Fatalf("install: %v", err)
 	}
-	ctx := context.Background()
-	apps := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd")
-	for _, a := range pl.Graph.Addons {
-		obj, err := apps.Get(ctx, argocd.ApplicationName(a.Name, p.Cluster), metav1.GetOptions{})
-		if err != nil {
-			t.Errorf("addon %s: %v", a.Name, err)
-			continue
-		}
-		if st := argocd.Read(obj); !st.Healthy() {
-			t.Errorf("addon %s: %s", a.Name, st.Summary())
-		}
-	}
+	requireShippedHealthy(t, p, pl)
 	for _, want := range []string{"keycloak", "backstage", "argo-workflows", "crossplane-aws", "cloudnative-pg"} {
 		if !slices.Contains(installedAddons(pl), want) {
 			t.Errorf("the plan of the shipped catalog does not install %s", want)
@@ -91,44 +62,7 @@ func TestShippedCatalog(t *testing.T) {
 		}
 	}
 
-	// The SSO client secrets: generated once in keycloak, copied to the
-	// UIs' namespaces under the names and keys their charts read.
-	secret := func(ns, name string) map[string]string {
-		t.Helper()
-		s, err := env.Client.Typed.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatalf("Secret %s/%s: %v", ns, name, err)
-		}
-		m := map[string]string{}
-		for k, v := range s.Data {
-			m[k] = string(v)
-		}
-		return m
-	}
-	clients := secret("keycloak", "keycloak-clients")
-	users := secret("keycloak", "keycloak-users")
-	if got := secret("backstage", "backstage-oidc"); got["BACKSTAGE_CLIENT_SECRET"] == "" || got["BACKSTAGE_CLIENT_SECRET"] != clients["BACKSTAGE_CLIENT_SECRET"] {
-		t.Errorf("backstage-oidc (keys %v) does not hold Keycloak's backstage client secret", slices.Sorted(maps.Keys(got)))
-	}
-	if got := secret("argo", "argo-server-sso"); got["client-id"] != "argo-workflows" || got["client-secret"] == "" || got["client-secret"] != clients["ARGO_WORKFLOWS_CLIENT_SECRET"] {
-		t.Errorf("argo-server-sso (keys %v) does not hold Keycloak's argo-workflows client", slices.Sorted(maps.Keys(got)))
-	}
-	// Backstage's Argo CD account: its password reaches Backstage, its
-	// hash Argo CD's argocd-secret.
-	accounts := secret("keycloak", "argocd-accounts")
-	if got := secret("backstage", "backstage-argocd"); got["ARGOCD_PASSWORD"] == "" || got["ARGOCD_PASSWORD"] != accounts["BACKSTAGE_PASSWORD"] {
-		t.Errorf("backstage-argocd (keys %v) does not hold the backstage account's password", slices.Sorted(maps.Keys(got)))
-	}
-	if err := bcrypt.CompareHashAndPassword([]byte(secret("argocd", "argocd-secret")["accounts.backstage.password"]), []byte(accounts["BACKSTAGE_PASSWORD"])); err != nil {
-		t.Errorf("argocd-secret: accounts.backstage.password: %v", err)
-	}
-	for _, m := range []map[string]string{clients, users, accounts} {
-		for k, v := range m {
-			if strings.Contains(out, v) {
-				t.Errorf("install printed the value of %s", k)
-			}
-		}
-	}
+	users := requireShippedSecrets(t, out)
 
 	// What users ask for next: every UI's URL, read from the cluster's
 	// routes, and the credentials, masked unless --show.
@@ -171,6 +105,110 @@ func TestShippedCatalog(t *testing.T) {
 		}
 	}
 
+	uninstallShipped(t, p, pl, before)
+}
+
+// setUpShipped starts the operators' stand-ins and makes the shipped
+// flow; a failed test takes its platform down. before are the namespaces
+// of the plan that existed already (the environment's argocd): kept.
+func setUpShipped(t *testing.T) (p *platform, pl *plan.Plan, before map[string]bool) {
+	t.Helper()
+	startStandIns(t, platformStandIns())
+	t.Cleanup(func() { // the stand-in package manager's CRD
+		_ = env.Client.Dynamic.Resource(kube.GVR("apiextensions.k8s.io", "v1", "customresourcedefinitions")).
+			Delete(context.Background(), "clusterproviderconfigs.aws.m.upbound.io", metav1.DeleteOptions{})
+	})
+	p = newShipped(t)
+	pl = p.plan(t)
+	// The catalog's namespaces and its StorageClass gp3 are fixed names: a
+	// failed run takes its platform down (best effort, while the
+	// stand-ins still run) so that the next run starts clean.
+	t.Cleanup(func() {
+		if t.Failed() {
+			if _, err := p.uninstall(timeout(t, 10*time.Minute), t, nil); err != nil {
+				t.Logf("clean up after the failure: %v", err)
+			}
+		}
+	})
+	before = map[string]bool{}
+	for _, ns := range pl.Namespaces {
+		_, err := env.Client.Typed.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
+		before[ns] = exists(t, err)
+	}
+	return p, pl, before
+}
+
+// requireShippedHealthy: every addon's Application is Synced and Healthy.
+func requireShippedHealthy(t *testing.T, p *platform, pl *plan.Plan) {
+	t.Helper()
+	ctx := context.Background()
+	apps := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd")
+	for _, a := range pl.Graph.Addons {
+		obj, err := apps.Get(ctx, argocd.ApplicationName(a.Name, p.Cluster), metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("addon %s: %v", a.Name, err)
+			continue
+		}
+		if st := argocd.Read(obj); !st.Healthy() {
+			t.Errorf("addon %s: %s", a.Name, st.Summary())
+		}
+	}
+}
+
+// requireShippedSecrets: the SSO client secrets and Backstage's Argo CD
+// password were generated once and reached the namespaces that read them,
+// and out (install's output) prints none of them; it returns the demo
+// users' passwords.
+func requireShippedSecrets(t *testing.T, out string) (users map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	// The SSO client secrets: generated once in keycloak, copied to the
+	// UIs' namespaces under the names and keys their charts read.
+	secret := func(ns, name string) map[string]string {
+		t.Helper()
+		s, err := env.Client.Typed.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("Secret %s/%s: %v", ns, name, err)
+		}
+		m := map[string]string{}
+		for k, v := range s.Data {
+			m[k] = string(v)
+		}
+		return m
+	}
+	clients := secret("keycloak", "keycloak-clients")
+	users = secret("keycloak", "keycloak-users")
+	if got := secret("backstage", "backstage-oidc"); got["BACKSTAGE_CLIENT_SECRET"] == "" || got["BACKSTAGE_CLIENT_SECRET"] != clients["BACKSTAGE_CLIENT_SECRET"] {
+		t.Errorf("backstage-oidc (keys %v) does not hold Keycloak's backstage client secret", slices.Sorted(maps.Keys(got)))
+	}
+	if got := secret("argo", "argo-server-sso"); got["client-id"] != "argo-workflows" || got["client-secret"] == "" || got["client-secret"] != clients["ARGO_WORKFLOWS_CLIENT_SECRET"] {
+		t.Errorf("argo-server-sso (keys %v) does not hold Keycloak's argo-workflows client", slices.Sorted(maps.Keys(got)))
+	}
+	// Backstage's Argo CD account: its password reaches Backstage, its
+	// hash Argo CD's argocd-secret.
+	accounts := secret("keycloak", "argocd-accounts")
+	if got := secret("backstage", "backstage-argocd"); got["ARGOCD_PASSWORD"] == "" || got["ARGOCD_PASSWORD"] != accounts["BACKSTAGE_PASSWORD"] {
+		t.Errorf("backstage-argocd (keys %v) does not hold the backstage account's password", slices.Sorted(maps.Keys(got)))
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(secret("argocd", "argocd-secret")["accounts.backstage.password"]), []byte(accounts["BACKSTAGE_PASSWORD"])); err != nil {
+		t.Errorf("argocd-secret: accounts.backstage.password: %v", err)
+	}
+	for _, m := range []map[string]string{clients, users, accounts} {
+		for k, v := range m {
+			if strings.Contains(out, v) {
+				t.Errorf("install printed the value of %s", k)
+			}
+		}
+	}
+	return users
+}
+
+// uninstallShipped uninstalls the flow and checks that what the addons
+// made is gone.
+func uninstallShipped(t *testing.T, p *platform, pl *plan.Plan, before map[string]bool) {
+	t.Helper()
+	ctx := context.Background()
+	apps := env.Client.Dynamic.Resource(kube.Applications).Namespace("argocd")
 	if _, err := p.uninstall(timeout(t, 10*time.Minute), t, nil); err != nil {
 		dumpApplications(t, p)
 		t.Fatalf("uninstall: %v", err)
@@ -227,4 +265,29 @@ func TestShippedCatalog(t *testing.T) {
 			t.Errorf("after uninstall, namespace %s: %v, want it gone", ns, err)
 		}
 	}
+}
+
+// TestShippedCatalogKilledThenRerun: an install killed (SIGKILL) as
+// keycloak is switched on (its secrets being generated, its realm about
+// to be imported) converges when run again: every addon healthy, the SSO
+// secrets generated once and the same everywhere; uninstall removes it.
+func TestShippedCatalogKilledThenRerun(t *testing.T) {
+	env.Need(t)
+	bin := fleetupBinary(t)
+	p, pl, before := setUpShipped(t)
+	keycloakOn := regexp.MustCompile(`addon keycloak +starting: switched on`)
+	if !killWhen(t, bin, p, keycloakOn.MatchString, "install") {
+		t.Fatal("install ended before keycloak was switched on")
+	}
+	if st, code := p.status(t); st.Phase != status.PhaseInstalling || code != 1 {
+		t.Errorf("status after the kill: phase %s, exit %d; want installing, 1", st.Phase, code)
+	}
+	out, err := p.install(timeout(t, 15*time.Minute), t, nil)
+	if err != nil {
+		dumpApplications(t, p)
+		t.Fatalf("rerun: %v", err)
+	}
+	requireShippedHealthy(t, p, pl)
+	requireShippedSecrets(t, out)
+	uninstallShipped(t, p, pl, before)
 }
