@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fleetup/fleetup/internal/config"
+	"github.com/fleetup/fleetup/internal/fleet"
 )
 
 // shippedRepo is a repository root with the shipped packages tree and, when
@@ -97,5 +99,45 @@ func TestBaseLabelsFleet(t *testing.T) {
 	delete(on, LabelFleet)
 	if !reflect.DeepEqual(off, on) {
 		t.Errorf("the fleet changes other labels: %v vs %v", off, on)
+	}
+}
+
+// TestClusterAPIProviders: the shipped Cluster API entry installs an
+// infrastructure provider for every fleet flavour that makes clusters
+// (CAPA for eks, the docker provider's in-memory backend for in-memory),
+// the docker provider at the version of Cluster API's core, with which it
+// is released; a flavour without one would leave its clusters' objects
+// with no CRD on a real hub.
+func TestClusterAPIProviders(t *testing.T) {
+	c, err := load(t, shippedRepo(t, "dir"), baseConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Get("cluster-api-operator")
+	if a == nil {
+		t.Fatal("no cluster-api-operator entry")
+	}
+	infra, _ := a.ValuesObject["infrastructure"].(map[string]any)
+	provider := map[string]string{string(fleet.FlavourEKS): "aws", string(fleet.FlavourInMemory): "docker"}
+	for _, f := range fleet.Flavours() {
+		if f == string(fleet.FlavourExisting) {
+			continue // registered, not made
+		}
+		p, ok := provider[f]
+		if !ok {
+			t.Errorf("flavour %s: which Cluster API provider makes it? (add it to the entry and here)", f)
+			continue
+		}
+		if _, ok := infra[p].(map[string]any); !ok {
+			t.Errorf("flavour %s needs infrastructure provider %s; the entry has %v", f, p, slices.Sorted(maps.Keys(infra)))
+		}
+	}
+	version := func(kind, name string) any {
+		m, _ := a.ValuesObject[kind].(map[string]any)
+		p, _ := m[name].(map[string]any)
+		return p["version"]
+	}
+	if core, docker := version("core", "cluster-api"), version("infrastructure", "docker"); core == nil || core != docker {
+		t.Errorf("the docker provider runs %v, Cluster API's core %v: they are released together", docker, core)
 	}
 }

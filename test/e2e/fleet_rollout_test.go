@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/fleetup/fleetup/internal/cli"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/record"
 	"github.com/fleetup/fleetup/test/envtest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -57,6 +59,22 @@ func kcpVersion(ctx context.Context, t testing.TB, cluster string) string {
 	}
 	v, _, _ := unstructured.NestedString(u.Object, "spec", "version")
 	return v
+}
+
+// fleetAppRevision is the revision cluster's Application reads its chart
+// at: the cluster's pin.
+func fleetAppRevision(ctx context.Context, t testing.TB, cluster string) string {
+	t.Helper()
+	u, err := env.Client.Get(ctx, argocd.ApplicationRef("argocd", fleet.AppPrefix+cluster))
+	if err != nil || u == nil {
+		t.Fatalf("the Application of %s: %v", cluster, err)
+	}
+	srcs, _, _ := unstructured.NestedSlice(u.Object, "spec", "sources")
+	if len(srcs) == 0 {
+		return ""
+	}
+	rev, _ := srcs[0].(map[string]any)["targetRevision"].(string)
+	return rev
 }
 
 // rollout runs `fleet rollout --yes` in process; onLine sees each line.
@@ -284,14 +302,29 @@ func TestFleetRollout(t *testing.T) {
 	envtest.Commit(t, p.RepoDir, "alpha: Kubernetes 1.34")
 	refreshFleet(t, p)
 
+	upgrade, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var checked []string
 	onLine := func(line string) {
-		// When wave 0 is done, nothing of wave 2 has changed.
+		// When wave 0 is done, r0 has converged at the new version (the
+		// Cluster API gate), and r2 of wave 2 is not yet pinned to the
+		// upgrade: its Application still reads the revision before it.
 		if strings.HasPrefix(line, "wave 0: ") && strings.Contains(line, "healthy, after") {
 			mu.Lock()
 			defer mu.Unlock()
-			checked = append(checked, "wave 0 done: r0 "+kcpVersion(ctx, t, names[0])+", r2 "+kcpVersion(ctx, t, names[2]))
+			st, err := capi.Read(ctx, env.Client, names[0])
+			converged, why := false, fmt.Sprint(err)
+			if err == nil {
+				converged, why = st.Converged("v1.34")
+			}
+			r2pinned := fleetAppRevision(ctx, t, names[2]) == strings.TrimSpace(string(upgrade))
+			checked = append(checked, fmt.Sprintf("wave 0 done: r0 %s converged %v, r2 %s pinned %v", kcpVersion(ctx, t, names[0]), converged, kcpVersion(ctx, t, names[2]), r2pinned))
+			if !converged {
+				t.Logf("r0 at wave 0's end: %s", why)
+			}
 		}
 	}
 	out, err := rollout(ctx, t, p, onLine)
@@ -305,7 +338,7 @@ func TestFleetRollout(t *testing.T) {
 	}
 	_ = out
 	mu.Lock()
-	if want := "wave 0 done: r0 v1.34.0, r2 v1.33.0"; len(checked) != 1 || checked[0] != want {
+	if want := "wave 0 done: r0 v1.34.0 converged true, r2 v1.33.0 pinned false"; len(checked) != 1 || checked[0] != want {
 		t.Errorf("when wave 0 was done: %v, want %q", checked, want)
 	}
 	mu.Unlock()
@@ -354,6 +387,23 @@ func TestFleetRollout(t *testing.T) {
 	beta := filepath.Join(p.RepoDir, "fleet", "profiles", "beta.yaml")
 	writeFile(t, beta, "kubernetesVersion: \"v1.33\"\ntags: {team: beta, tier: two}\n")
 	envtest.Commit(t, p.RepoDir, "beta: a tier tag")
+	// Interrupted first (Ctrl-C) while wave 0 waits: the rollout stays
+	// resumable, its record running at this revision.
+	head, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, interrupted := signalWhen(t, fleetupBinary(t), p, func(l string) bool { return strings.Contains(l, "wave 0: waiting for") }, syscall.SIGINT, "fleet", "rollout")
+	t.Logf("fleetup fleet rollout, interrupted:\n%s", interrupted)
+	if !sent {
+		t.Fatal("the rollout ended before wave 0 waited")
+	}
+	if rec, err := record.LoadRollout(ctx, env.Client); err != nil || rec == nil || rec.Phase != record.RolloutRunning || rec.Revision != strings.TrimSpace(string(head)) {
+		t.Errorf("after Ctrl-C the rollout record is %+v (%v); want running at %s", rec, err, head)
+	}
+	if !strings.Contains(interrupted, "wave 0 interrupted") || !strings.Contains(interrupted, "`fleetup fleet rollout` resumes it") || strings.Contains(interrupted, "wave 0 failed") {
+		t.Error("the interrupted rollout does not say it was interrupted and how to resume it")
+	}
 	if !killAt(t, fleetupBinary(t), p, "wave 1: waiting for", "fleet", "rollout") {
 		t.Fatal("the rollout ended before wave 1")
 	}

@@ -91,6 +91,15 @@ func killAt(t *testing.T, bin string, p *platform, marker string, args ...string
 // killWhen is killAt for the first line at which matches is true.
 func killWhen(t *testing.T, bin string, p *platform, matches func(line string) bool, args ...string) bool {
 	t.Helper()
+	sent, _ := signalWhen(t, bin, p, matches, syscall.SIGKILL, args...)
+	return sent
+}
+
+// signalWhen runs `fleetup <args> --yes` on the platform and sends it sig
+// at the first line for which matches is true; it reports whether it sent
+// it, and everything the process printed until it ended.
+func signalWhen(t *testing.T, bin string, p *platform, matches func(line string) bool, sig syscall.Signal, args ...string) (bool, string) {
+	t.Helper()
 	cmd := exec.Command(bin, append(args, "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -101,17 +110,17 @@ func killWhen(t *testing.T, bin string, p *platform, matches func(line string) b
 		t.Fatal(err)
 	}
 	defer cmd.Wait()
+	var out strings.Builder
+	sent := false
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if matches(sc.Text()) {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		out.WriteString(sc.Text() + "\n")
+		if !sent && matches(sc.Text()) {
+			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			// Drain so Wait returns.
-			for sc.Scan() {
-			}
-			return true
+			sent = true
 		}
 	}
-	return false
+	return sent, out.String()
 }

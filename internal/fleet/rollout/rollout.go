@@ -44,7 +44,7 @@ type WaveResult struct {
 	// Pinned are the clusters this run pinned; Commit the pin's commit.
 	Pinned  []string `json:"pinned"`
 	Commit  string   `json:"commit,omitempty"`
-	State   string   `json:"state"` // done, resumed (done before), failed
+	State   string   `json:"state"` // done, resumed (done before), failed, interrupted
 	Seconds float64  `json:"seconds"`
 	Errors  []string `json:"errors,omitempty"`
 }
@@ -57,8 +57,8 @@ type Result struct {
 	Waves    []WaveResult `json:"waves"`
 }
 
-// Run rolls out. A rollout of the same revision that stopped (killed, or
-// failed) is resumed: its finished waves are kept. It stops at the first
+// Run rolls out. A rollout of the same revision that stopped (interrupted,
+// killed, or failed) is resumed: its finished waves are kept. It stops at the first
 // wave with a failed cluster, recording it; running it again (after a fix
 // committed and rolled out as a new revision, or once the cause is gone)
 // goes on.
@@ -84,6 +84,16 @@ func (r *Rollout) Run(ctx context.Context) (*Result, error) {
 	for _, w := range Waves(r.Fleet) {
 		wr, err := r.wave(ctx, rec, w)
 		res.Waves = append(res.Waves, wr)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted (Ctrl-C, the command's deadline), not failed: the
+			// record stays running, as a killed process leaves it, so the
+			// next `fleet rollout` resumes this revision.
+			rec.Message = err.Error()
+			if serr := rec.Save(context.WithoutCancel(ctx), r.Kube); serr != nil {
+				err = errors.Join(err, serr)
+			}
+			return res, fmt.Errorf("%w; `fleetup fleet rollout` resumes it", err)
+		}
 		if err != nil {
 			res.Phase = record.RolloutFailed
 			rec.Phase, rec.Message = record.RolloutFailed, err.Error()
@@ -140,6 +150,10 @@ func (r *Rollout) wave(ctx context.Context, rec *record.Rollout, w Wave) (WaveRe
 	r.Log(fmt.Sprintf("%s: waiting for %s to run %s, healthy (at most %v)", w.Label(), strings.Join(wr.Clusters, ", "), Short(r.Revision), r.WaveTimeout))
 	errs := r.waitAll(ctx, w)
 	wr.Seconds = time.Since(start).Seconds()
+	if len(errs) > 0 && ctx.Err() != nil {
+		wr.State = "interrupted"
+		return wr, fmt.Errorf("%s interrupted while waiting, later waves untouched: %w", w.Label(), context.Cause(ctx))
+	}
 	if len(errs) > 0 {
 		wr.State = "failed"
 		for _, e := range errs {
