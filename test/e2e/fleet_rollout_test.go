@@ -250,6 +250,11 @@ func TestFleetRollout(t *testing.T) {
 		})
 	}
 	t.Logf("three in-memory clusters healthy %v after install", time.Since(begin).Round(time.Second))
+	// What `fleet render` renders for each cluster is what Argo CD applied,
+	// the Cluster API objects included.
+	for _, n := range names {
+		sameAsArgoCD(t, ctx, p, n)
+	}
 	// Registered through External Secrets from Cluster API's kubeconfig,
 	// labelled with its profile, layers and wave.
 	var secret *corev1.Secret
