@@ -307,10 +307,7 @@ func TestFleetRollout(t *testing.T) {
 	envtest.Commit(t, p.RepoDir, "alpha: Kubernetes 1.34")
 	refreshFleet(t, p)
 
-	upgrade, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	upgrade := envtest.Head(t, p.RepoDir)
 	var mu sync.Mutex
 	var checked []string
 	onLine := func(line string) {
@@ -325,7 +322,7 @@ func TestFleetRollout(t *testing.T) {
 			if err == nil {
 				converged, why = st.Converged("v1.34")
 			}
-			r2pinned := fleetAppRevision(ctx, t, names[2]) == strings.TrimSpace(string(upgrade))
+			r2pinned := fleetAppRevision(ctx, t, names[2]) == upgrade
 			checked = append(checked, fmt.Sprintf("wave 0 done: r0 %s converged %v, r2 %s pinned %v", kcpVersion(ctx, t, names[0]), converged, kcpVersion(ctx, t, names[2]), r2pinned))
 			if !converged {
 				t.Logf("r0 at wave 0's end: %s", why)
@@ -394,16 +391,13 @@ func TestFleetRollout(t *testing.T) {
 	envtest.Commit(t, p.RepoDir, "beta: a tier tag")
 	// Interrupted first (Ctrl-C) while wave 0 waits: the rollout stays
 	// resumable, its record running at this revision.
-	head, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	head := envtest.Head(t, p.RepoDir)
 	sent, interrupted := signalWhen(t, fleetupBinary(t), p, func(l string) bool { return strings.Contains(l, "wave 0: waiting for") }, syscall.SIGINT, "fleet", "rollout")
 	t.Logf("fleetup fleet rollout, interrupted:\n%s", interrupted)
 	if !sent {
 		t.Fatal("the rollout ended before wave 0 waited")
 	}
-	if rec, err := record.LoadRollout(ctx, env.Client); err != nil || rec == nil || rec.Phase != record.RolloutRunning || rec.Revision != strings.TrimSpace(string(head)) {
+	if rec, err := record.LoadRollout(ctx, env.Client); err != nil || rec == nil || rec.Phase != record.RolloutRunning || rec.Revision != head {
 		t.Errorf("after Ctrl-C the rollout record is %+v (%v); want running at %s", rec, err, head)
 	}
 	if !strings.Contains(interrupted, "wave 0 interrupted") || !strings.Contains(interrupted, "`fleetup fleet rollout` resumes it") || strings.Contains(interrupted, "wave 0 failed") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,13 +125,10 @@ func TestCommitReachesClusterWithoutFleetup(t *testing.T) {
 	}
 	// and the server-side diff then finds it in sync at that commit, the
 	// new pods rolled out.
-	head, err := exec.Command("git", "-C", p.RepoDir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	head := envtest.Head(t, p.RepoDir)
 	waitApplication(t, ctx, argocd.ApplicationName("extra", p.Cluster), "extra Synced and Healthy at the commit without the annotation", func(u *unstructured.Unstructured) (bool, error) {
 		ok, err := healthyAt("")(u)
-		return ok && strings.Contains(argocd.Read(u).Revision, strings.TrimSpace(string(head))), err
+		return ok && strings.Contains(argocd.Read(u).Revision, head), err
 	})
 
 	// fleetup sees the platform as it now is.

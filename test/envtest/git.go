@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,12 +54,22 @@ func Commit(t testing.TB, dir, msg string) {
 	git(t, dir, "commit", "-q", "--allow-empty", "-m", msg)
 }
 
-func git(t testing.TB, dir string, args ...string) {
+// Head is the commit dir's HEAD names.
+func Head(t testing.TB, dir string) string {
+	t.Helper()
+	return strings.TrimSpace(git(t, dir, "rev-parse", "HEAD"))
+}
+
+func git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", append([]string{"-c", "user.name=fleetup tests", "-c", "user.email=tests@fleetup.invalid", "-c", "commit.gpgsign=false"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s%s", args, err, out, stderr.String())
 	}
+	return string(out)
 }
