@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fleetup/fleetup/internal/config"
-	"github.com/fleetup/fleetup/internal/decode"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
 )
@@ -69,14 +68,7 @@ func viewOf(c *fleet.Cluster) ClusterView {
 		return s
 	}
 	out := ClusterView{ClusterSummary: fleet.ClusterSummary{Name: c.Name, File: c.File, Profile: c.Profile, Layers: c.Layers, Wave: c.Wave},
-		Flavour: str("provider", "flavour"), Version: str("kubernetesVersion"), Region: str("provider", "region"), Bundle: []string{}}
-	if addons := v.Get("addons"); addons != nil && addons.IsMap() {
-		for _, a := range decode.SortedKeys(addons.Map) {
-			if on, _ := leaf("addons", a, "enabled").(bool); on {
-				out.Bundle = append(out.Bundle, a)
-			}
-		}
-	}
+		Flavour: str("provider", "flavour"), Version: str("kubernetesVersion"), Region: str("provider", "region"), Bundle: c.Bundle()}
 	return out
 }
 

@@ -436,6 +436,18 @@ func addonChanges(b, h *Value) AddonChanges {
 	return out
 }
 
+// Bundle are the addons the cluster's secret switches on, sorted: its
+// profile's bundle as its layers and overrides leave it; none once it is
+// decommissioned.
+func (c *Cluster) Bundle() []string {
+	out := []string{}
+	for a := range enabledAddons(c.Effective) {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // enabledAddons are the addons a cluster's secret switches on: none for a
 // decommissioned cluster, whose chart switches every one off.
 func enabledAddons(v *Value) map[string]bool {

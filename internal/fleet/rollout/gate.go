@@ -93,12 +93,16 @@ func (g Gate) Wait(ctx context.Context, c *fleet.Cluster, rev string) error {
 			return err
 		}
 	}
-	return g.waitDeployed(ctx, c.Name)
+	return g.waitDeployed(ctx, c)
 }
 
 // waitDeployed waits for each Application deployed to the cluster (its
-// addons, as its cluster secret names it) to be healthy.
-func (g Gate) waitDeployed(ctx context.Context, cluster string) error {
+// addons, as its cluster secret names it) to be healthy, and for each
+// addon of its bundle to have one: the catalog makes them one level of
+// the dependency graph after the other, so right after a change some are
+// not there yet.
+func (g Gate) waitDeployed(ctx context.Context, c *fleet.Cluster) error {
+	cluster := c.Name
 	secrets, err := g.Kube.Typed.CoreV1().Secrets(g.Namespace).List(ctx, metav1.ListOptions{LabelSelector: catalog.LabelSecretType + "=cluster," + fleet.ClusterLabel + "=" + cluster})
 	if err != nil {
 		return fmt.Errorf("cluster %s: list its Argo CD cluster secret: %w", cluster, err)
@@ -111,26 +115,40 @@ func (g Gate) waitDeployed(ctx context.Context, cluster string) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s: list the Applications: %w", cluster, err)
 	}
+	// The bundle's addons first, by the name the catalog gives their
+	// Applications: waited for even before they exist.
+	wanted := map[string]bool{}
+	var names []string
+	for _, addon := range c.Bundle() {
+		name := argocd.ApplicationName(addon, cluster)
+		wanted[name] = true
+		names = append(names, name)
+	}
 	for i := range apps.Items {
 		a := &apps.Items[i]
 		dn, _, _ := unstructured.NestedString(a.Object, "spec", "destination", "name")
 		ds, _, _ := unstructured.NestedString(a.Object, "spec", "destination", "server")
-		if (dn == "" || dn != string(sec.Data["name"])) && (ds == "" || ds != string(sec.Data["server"])) {
+		if wanted[a.GetName()] || (dn == "" || dn != string(sec.Data["name"])) && (ds == "" || ds != string(sec.Data["server"])) {
 			continue
 		}
-		what := fmt.Sprintf("Application %s/%s on cluster %s to be healthy", g.Namespace, a.GetName(), cluster)
-		_, err := g.Kube.WaitFor(ctx, kube.Applications, g.Namespace, a.GetName(), what, func(u *unstructured.Unstructured) (bool, error) {
+		names = append(names, a.GetName())
+	}
+	for _, name := range names {
+		what := fmt.Sprintf("Application %s/%s on cluster %s to be healthy", g.Namespace, name, cluster)
+		_, err := g.Kube.WaitFor(ctx, kube.Applications, g.Namespace, name, what, func(u *unstructured.Unstructured) (bool, error) {
 			if u == nil {
-				return true, nil // removed: not the cluster's any more
+				// Not made yet for an addon of the bundle; removed (not
+				// the cluster's any more) for any other.
+				return !wanted[name], nil
 			}
 			v := argocd.Read(u).Verdict()
 			if v.State == report.AddonFailed {
-				return false, &ClusterError{Cluster: cluster, Step: "Application " + a.GetName(), Reason: v.Message}
+				return false, &ClusterError{Cluster: cluster, Step: "Application " + name, Reason: v.Message}
 			}
 			return v.State == report.AddonHealthy, nil
 		})
 		if err != nil {
-			return gateError(cluster, "Application "+a.GetName(), err)
+			return gateError(cluster, "Application "+name, err)
 		}
 	}
 	return nil
