@@ -26,8 +26,10 @@ type Fleet struct {
 	// Dir is --fleet-dir; empty: fleet/ next to config.yaml.
 	Dir string
 	// root is the repository the fleet was loaded from (the fleet
-	// directory's parent), where fleet.yaml's chart is found.
+	// directory's parent), where fleet.yaml's chart is found; opts the
+	// options it was loaded with.
 	root string
+	opts fleet.Options
 }
 
 // FleetValidate is `fleetup fleet validate`.
@@ -57,7 +59,7 @@ func (fl *Fleet) loadWithConfig(ctx context.Context) (*fleet.Fleet, string, *con
 		return nil, "", nil, err
 	}
 	f, err := fleet.Load(ctx, fleet.DirFS(filepath.Dir(abs)), filepath.Base(abs), opts)
-	fl.root = filepath.Dir(abs)
+	fl.root, fl.opts = filepath.Dir(abs), opts
 	return f, filepath.Base(abs), cfg, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -199,7 +200,7 @@ func (s *statusSource) evaluate(ctx context.Context) (*FleetStatusReport, error)
 	}
 	f, dir, cfg := l.f, l.dir, l.cfg
 	tracked := trackedRevision(ctx, s.fs.root, cfg)
-	gits := gitSide(f, tracked)
+	gits := gitSide(f, tracked, atPins(ctx, filepath.Join(s.fs.root, dir), s.fs.opts, f))
 	hub, err := readHub(ctx, s.kc, gits)
 	if err != nil {
 		return nil, err

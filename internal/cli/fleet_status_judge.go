@@ -54,13 +54,17 @@ func trackedRevision(ctx context.Context, root string, cfg *config.Config) Track
 
 // gitSide is every cluster of the fleet with what it should run: the
 // commit its file pins (`revision`, which `fleet rollout` writes and the
-// fleet's ApplicationSet renders it at), else the tracked one. In
-// rollout order: by wave, the clusters without one last.
-func gitSide(f *fleet.Fleet, tracked TrackedRevision) []gitCluster {
+// fleet's ApplicationSet renders it at) with its values there (pinned,
+// from atPins), else the tracked one. In rollout order: by wave, the
+// clusters without one last.
+func gitSide(f *fleet.Fleet, tracked TrackedRevision, pinned map[string]*fleet.Cluster) []gitCluster {
 	out := make([]gitCluster, 0, len(f.Clusters))
 	for _, w := range rollout.Waves(f) {
 		for _, c := range w.Clusters {
 			v := viewOf(c)
+			if at := pinned[c.Name]; at != nil {
+				v = viewOf(at)
+			}
 			g := gitCluster{Name: c.Name, Wave: c.Wave, ClusterGit: ClusterGit{File: c.File, Profile: c.Profile, Layers: c.Layers,
 				Flavour: v.Flavour, KubernetesVersion: v.Version, Bundle: v.Bundle, Revision: tracked.Commit}}
 			if c.Revision != "" {

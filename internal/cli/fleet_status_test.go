@@ -73,7 +73,7 @@ func shippedGit(t *testing.T, commit string) []gitCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gitSide(f, TrackedRevision{Revision: "HEAD", Commit: commit})
+	return gitSide(f, TrackedRevision{Revision: "HEAD", Commit: commit}, nil)
 }
 
 func byName(rep *FleetStatusReport, name string) ClusterStatus {

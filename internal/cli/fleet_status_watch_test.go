@@ -130,7 +130,7 @@ func TestTrackedRevision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gits := gitSide(f, TrackedRevision{Revision: "HEAD", Commit: second})
+	gits := gitSide(f, TrackedRevision{Revision: "HEAD", Commit: second}, nil)
 	if g := gits[0]; g.Name != "dev-acme-fra" || g.Revision != first || !g.Pinned {
 		t.Errorf("pinned: %+v, want %s", g.ClusterGit, first)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -203,19 +201,39 @@ func (w *Writer) headFiles() (map[string]blobRef, error) {
 	}
 }
 
-// Commit stages paths (repository paths: files that exist are added,
-// files that do not are removed from the index) and commits them with
-// message. When HEAD already holds them as they are there is nothing to
-// commit: the Commit has no Hash. Check the index with CheckStaged
-// before writing the files.
+// Commit commits paths (repository paths: files that exist are taken as
+// they are on disk, files that do not are removed) on HEAD's branch with
+// message, and brings the index's entries of paths up to date. When HEAD
+// already holds them as they are there is nothing to commit: the Commit
+// has no Hash. Check the index with CheckStaged before writing the files.
+//
+// It writes as git does, so that a process killed at any point leaves a
+// repository the next run converges from: the objects first, then the
+// branch, then the index, each of the two written whole and renamed into
+// place (go-git's own commit rewrites them in place: killed while
+// writing the index, it leaves one that lists no file).
 func (w *Writer) Commit(ctx context.Context, message string, paths []string) (Commit, error) {
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
 	}
+	branch, parent, files, err := w.head()
+	if err != nil {
+		return Commit{}, err
+	}
+	staged, err := w.blobs(paths)
+	if err != nil {
+		return Commit{}, err
+	}
 	for _, p := range paths {
-		if err := w.stage(p); err != nil {
-			return Commit{}, err
+		if b, ok := staged[p]; ok {
+			files[p] = b
+		} else {
+			delete(files, p)
 		}
+	}
+	tree, err := writeTree(w.repo.Storer, files)
+	if err != nil {
+		return Commit{}, err
 	}
 	now := time.Now()
 	author, committer, defaulted, err := w.signatures(now)
@@ -223,41 +241,18 @@ func (w *Writer) Commit(ctx context.Context, message string, paths []string) (Co
 		return Commit{}, err
 	}
 	out := Commit{Message: message, Author: author, Committer: committer, DefaultAuthor: defaulted}
-	h, err := w.wt.Commit(message, &git.CommitOptions{Author: &author, Committer: &committer})
-	if errors.Is(err, git.ErrEmptyCommit) {
-		return out, nil
-	}
-	if err != nil {
-		return Commit{}, fmt.Errorf("commit: %w", err)
-	}
-	out.Hash = h.String()
-	return out, nil
-}
-
-// stage puts one path's work tree state into the index.
-func (w *Writer) stage(p string) error {
-	file := filepath.Join(w.root, filepath.FromSlash(p))
-	if _, err := os.Lstat(file); err == nil {
-		// SkipStatus: go-git would otherwise hash the whole work tree
-		// for every file added.
-		if err := w.wt.AddWithOptions(&git.AddOptions{Path: p, SkipStatus: true}); err != nil {
-			return fmt.Errorf("stage %s: %w", p, err)
+	if parent == nil || parent.TreeHash != tree {
+		h, err := w.writeCommit(message, author, committer, tree, parent)
+		if err != nil {
+			return Commit{}, err
 		}
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("stage %s: %w", p, err)
+		if err := w.setRef(branch, h); err != nil {
+			return Commit{}, err
+		}
+		out.Hash = h.String()
 	}
-	idx, err := w.repo.Storer.Index()
-	if err != nil {
-		return fmt.Errorf("read the Git index: %w", err)
+	if err := w.updateIndex(paths, staged); err != nil {
+		return Commit{}, err
 	}
-	if _, err := idx.Remove(p); errors.Is(err, index.ErrEntryNotFound) {
-		return nil // neither on disk nor in the index: nothing to stage
-	} else if err != nil {
-		return fmt.Errorf("stage the removal of %s: %w", p, err)
-	}
-	if err := w.repo.Storer.SetIndex(idx); err != nil {
-		return fmt.Errorf("stage the removal of %s: %w", p, err)
-	}
-	return nil
+	return out, nil
 }

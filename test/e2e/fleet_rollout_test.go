@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,7 +30,8 @@ import (
 )
 
 // rolloutFleet is three in-memory clusters across two profiles and three
-// waves; the canary environment is the third wave's alone.
+// waves; the canary environment is the third wave's alone. The second
+// cluster deletes a node label of its environment with a null override.
 func rolloutFleet(p *platform, names [3]string) map[string]string {
 	envFile := func(name string) string {
 		return fmt.Sprintf("fleet/inventory/environment/%s.yaml", name)
@@ -40,12 +42,41 @@ func rolloutFleet(p *platform, names [3]string) map[string]string {
 		"fleet/fleet.yaml":                        "layers: [environment, provider]\nchart: packages/fleet-cluster\n",
 		"fleet/profiles/alpha.yaml":               "kubernetesVersion: \"v1.33\"\n",
 		"fleet/profiles/beta.yaml":                "kubernetesVersion: \"v1.33\"\ntags: {team: beta}\n",
-		envFile("e2e"):                            registration,
+		envFile("e2e"):                            registration + "nodePools:\n  workers:\n    labels: {tier: general, team: e2e}\n",
 		envFile("canary"):                         "# the canary sites\n" + registration,
 		"fleet/inventory/provider/in-memory.yaml": string(shipped),
 		"fleet/clusters/" + names[0] + ".yaml":    fmt.Sprintf("name: %s\nprofile: alpha\nenvironment: e2e\nprovider: in-memory\nwave: 0\n", names[0]),
-		"fleet/clusters/" + names[1] + ".yaml":    fmt.Sprintf("name: %s\nprofile: beta\nenvironment: e2e\nprovider: in-memory\nwave: 1\n", names[1]),
+		// null deletes a label the environment sets, as Helm's value
+		// files do: Argo CD renders the overrides as the last of them.
+		"fleet/clusters/" + names[1] + ".yaml": fmt.Sprintf("name: %s\nprofile: beta\nenvironment: e2e\nprovider: in-memory\nwave: 1\n"+
+			"overrides:\n  nodePools:\n    workers:\n      labels:\n        team: null\n", names[1]),
 	}
+}
+
+// workerNodeLabels are the node labels kubeadm gives the workers of
+// cluster (the kubelet argument of the KubeadmConfigTemplate its workers
+// MachineDeployment uses), sorted.
+func workerNodeLabels(ctx context.Context, t testing.TB, cluster string) string {
+	t.Helper()
+	get := func(gvr schema.GroupVersionResource, name string) *unstructured.Unstructured {
+		u, err := env.Client.Dynamic.Resource(gvr).Namespace(cluster).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s %s/%s: %v", gvr.Resource, cluster, name, err)
+		}
+		return u
+	}
+	md := get(kube.GVR("cluster.x-k8s.io", "v1beta2", "machinedeployments"), cluster+"-workers")
+	ref, _, _ := unstructured.NestedString(md.Object, "spec", "template", "spec", "bootstrap", "configRef", "name")
+	tmpl := get(kube.GVR("bootstrap.cluster.x-k8s.io", "v1beta2", "kubeadmconfigtemplates"), ref)
+	args, _, _ := unstructured.NestedSlice(tmpl.Object, "spec", "template", "spec", "joinConfiguration", "nodeRegistration", "kubeletExtraArgs")
+	for _, a := range args {
+		if m, _ := a.(map[string]any); m["name"] == "node-labels" {
+			labels := strings.Split(fmt.Sprint(m["value"]), ",")
+			sort.Strings(labels)
+			return strings.Join(labels, ",")
+		}
+	}
+	return ""
 }
 
 // kcpVersion is a cluster's KubeadmControlPlane spec.version.
@@ -234,8 +265,18 @@ func TestFleetRollout(t *testing.T) {
 	ctx := timeout(t, 25*time.Minute)
 	begin := time.Now()
 	// The third cluster is made as a user makes one: `cluster create`.
+	// Written first without a commit: Git has it, Argo CD cannot see it,
+	// and fleet status says it is missing; the same command then commits
+	// it.
 	args := []string{"cluster", "create", names[2], "--profile", "alpha", "--environment", "canary", "--provider", "in-memory", "--wave", "2", "--config", p.Config}
-	created, err := exec.CommandContext(ctx, fleetupBinary(t), args...).CombinedOutput()
+	created, err := exec.CommandContext(ctx, fleetupBinary(t), append(args, "--no-commit")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cluster create --no-commit: %v\n%s", err, created)
+	}
+	if rep, ok := fleetStatus(ctx, t, p); ok || statusOf(rep, names[2]).State != "missing" || !strings.Contains(statusOf(rep, names[2]).Reason, "nothing on the hub") {
+		t.Errorf("fleet status before the cluster file is committed: exit 0 %v, %s %s: %s", ok, names[2], statusOf(rep, names[2]).State, statusOf(rep, names[2]).Reason)
+	}
+	created, err = exec.CommandContext(ctx, fleetupBinary(t), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("cluster create: %v\n%s", err, created)
 	}
@@ -254,6 +295,11 @@ func TestFleetRollout(t *testing.T) {
 	// the Cluster API objects included.
 	for _, n := range names {
 		sameAsArgoCD(t, ctx, p, n)
+	}
+	for n, want := range map[string]string{names[0]: "team=e2e,tier=general", names[1]: "tier=general"} {
+		if got := workerNodeLabels(ctx, t, n); got != want {
+			t.Errorf("%s's workers get node labels %q, want %q", n, got, want)
+		}
 	}
 	// Registered through External Secrets from Cluster API's kubeconfig,
 	// labelled with its profile, layers and wave.
@@ -306,11 +352,26 @@ func TestFleetRollout(t *testing.T) {
 	}
 	envtest.Commit(t, p.RepoDir, "alpha: Kubernetes 1.34")
 	refreshFleet(t, p)
+	// Committed, not rolled out: every cluster runs its pin, as Git says.
+	rep, ok := fleetStatus(ctx, t, p)
+	for _, n := range names {
+		if c := statusOf(rep, n); !ok || c.State != "ready" || c.Git == nil || !c.Git.Pinned || c.Git.KubernetesVersion != "v1.33" {
+			t.Errorf("fleet status after the upgrade commit: exit 0 %v, %s %s (%s), git %+v", ok, n, c.State, c.Reason, c.Git)
+		}
+	}
 
 	upgrade := envtest.Head(t, p.RepoDir)
 	var mu sync.Mutex
 	var checked []string
+	var during []string
 	onLine := func(line string) {
+		// While wave 0 waits, fleet status shows r0 on its way to the
+		// upgrade and the later waves as they were.
+		if strings.HasPrefix(line, "wave 0: waiting for") {
+			rep, ok := fleetStatus(ctx, t, p)
+			during = append(during, fmt.Sprintf("exit 0 %v, r0 %s %s, r1 %s, r2 %s", ok, statusOf(rep, names[0]).State,
+				statusOf(rep, names[0]).Git.KubernetesVersion, statusOf(rep, names[1]).State, statusOf(rep, names[2]).State))
+		}
 		// When wave 0 is done, r0 has converged at the new version (the
 		// Cluster API gate), and r2 of wave 2 is not yet pinned to the
 		// upgrade: its Application still reads the revision before it.
@@ -344,6 +405,9 @@ func TestFleetRollout(t *testing.T) {
 		t.Errorf("when wave 0 was done: %v, want %q", checked, want)
 	}
 	mu.Unlock()
+	if want := "exit 0 false, r0 progressing v1.34, r1 ready, r2 ready"; len(during) != 1 || during[0] != want {
+		t.Errorf("fleet status while wave 0 waited: %v, want %q", during, want)
+	}
 	for n, want := range map[string]string{names[0]: "v1.34.0", names[1]: "v1.33.0", names[2]: "v1.33.0"} {
 		if got := kcpVersion(ctx, t, n); got != want {
 			t.Errorf("after the failed wave, %s runs %s, want %s", n, got, want)
@@ -351,7 +415,7 @@ func TestFleetRollout(t *testing.T) {
 	}
 	// fleet status names the refused cluster with Cluster API's words,
 	// and exits 1.
-	rep, ok := fleetStatus(ctx, t, p)
+	rep, ok = fleetStatus(ctx, t, p)
 	if r2 := statusOf(rep, names[2]); ok || r2.State != "failed" || !strings.Contains(r2.Reason, "cannot update Kubernetes version") {
 		t.Errorf("fleet status after the failed wave: exit 0 %v, %s %s: %s", ok, names[2], r2.State, r2.Reason)
 	}

@@ -68,11 +68,14 @@ type playedHub struct {
 
 	mu    sync.Mutex
 	modes map[string]string // Application name → mode
-	pins  [][]string
+	// committed is each cluster's pin in Git; pins the clusters of each
+	// pin commit.
+	committed map[string]string
+	pins      [][]string
 }
 
 func newPlayedHub(t *testing.T, c context.Context) *playedHub {
-	h := &playedHub{t: t, ns: env.Namespace(t), modes: map[string]string{}}
+	h := &playedHub{t: t, ns: env.Namespace(t), modes: map[string]string{}, committed: map[string]string{}}
 	w, err := env.Client.Dynamic.Resource(kube.Applications).Namespace(h.ns).Watch(c, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -144,13 +147,23 @@ stringData: {name: %[1]s, server: %[3]q}
 	h.write(c, app, "main", playedServer(cluster))
 }
 
-// Pin is the Git side of a wave: it records the pinned clusters and, as
-// the fleet's ApplicationSet does, points each one's Application at rev.
+// Pin is the Git side of a wave: as the command's writer, it commits the
+// pins that differ from the last commit (none: no commit), and, as the
+// fleet's ApplicationSet does then, points each one's Application at rev.
 func (h *playedHub) Pin(c context.Context, clusters []*fleet.Cluster, rev, _ string) (string, error) {
 	var names []string
 	for _, cl := range clusters {
-		names = append(names, cl.Name)
-		h.write(c, fleet.AppName(cl.Name), rev, "https://kubernetes.default.svc")
+		h.mu.Lock()
+		changed := h.committed[cl.Name] != rev
+		h.committed[cl.Name] = rev
+		h.mu.Unlock()
+		if changed {
+			names = append(names, cl.Name)
+			h.write(c, fleet.AppName(cl.Name), rev, "https://kubernetes.default.svc")
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
 	}
 	h.mu.Lock()
 	h.pins = append(h.pins, names)
@@ -401,6 +414,30 @@ func TestRolloutWaves(t *testing.T) {
 			t.Errorf("first line %q", lines[0])
 		}
 		checkRecord(t, record.RolloutDone, "", "0,1,2")
+	})
+
+	t.Run("a pin written and not committed is committed by the next run", func(t *testing.T) {
+		// A run killed between writing wave 0's pin and committing it
+		// leaves the working tree pinned and Git not: the next run
+		// commits it, or Argo CD would never see it.
+		c := ctx(t, time.Minute)
+		h := newPlayedHub(t, c)
+		for i := range 3 {
+			h.register(c, fmt.Sprintf("c%d", i), modeHealthy)
+		}
+		f := loadRolloutFleet(t)
+		f.Cluster("c0").Revision = rolloutRev
+		var lines []string
+		res, err := newRollout(h, f, 10*time.Second, func(l string) { lines = append(lines, l) }).Run(c)
+		if err != nil {
+			t.Fatalf("rollout: %v", err)
+		}
+		if got := fmt.Sprint(h.pinned()); got != "[[c0] [c1] [c2]]" || waveStates(res) != "0:done 1:done 2:done" {
+			t.Errorf("pinned %s, waves %s", got, waveStates(res))
+		}
+		if !strings.HasPrefix(lines[0], "wave 0: pinned c0 to 4b825dc6 (commit ") {
+			t.Errorf("first line %q", lines[0])
+		}
 	})
 
 	t.Run("a wave outlasting its timeout fails", func(t *testing.T) {

@@ -14,8 +14,10 @@ import (
 	"github.com/fleetup/fleetup/internal/record"
 )
 
-// Committer writes the pins into the cluster files and commits them (and
-// pushes, when asked): the command's Git writer. It returns the commit.
+// Committer writes the pins into the cluster files and commits the files
+// that differ from the last commit (and pushes, when asked): the command's
+// Git writer. It returns the commit; empty when there was nothing to
+// commit.
 type Committer interface {
 	Pin(ctx context.Context, clusters []*fleet.Cluster, rev, message string) (string, error)
 }
@@ -128,19 +130,26 @@ func (r *Rollout) wave(ctx context.Context, rec *record.Rollout, w Wave) (WaveRe
 	if err := rec.Save(ctx, r.Kube); err != nil {
 		return wr, err
 	}
+	// Every cluster of the wave goes to the committer, not only the ones
+	// the working tree has at another revision: a run killed between
+	// writing a pin and committing it leaves the file pinned and Git not,
+	// and Argo CD reads Git.
+	names := wr.Clusters
 	if len(toPin) > 0 {
-		var names []string
+		names = nil
 		for _, c := range toPin {
 			names = append(names, c.Name)
 		}
-		msg := fmt.Sprintf("fleet: roll out %s to %s (%s)\n\n%s\n", Short(r.Revision), w.Label(), strings.Join(names, ", "), r.Subject)
-		commit, err := r.Commit.Pin(ctx, toPin, r.Revision, msg)
-		if err != nil {
-			return wr, fmt.Errorf("%s: pin %s: %w", w.Label(), strings.Join(names, ", "), err)
-		}
-		for _, c := range toPin {
-			c.Revision = r.Revision
-		}
+	}
+	msg := fmt.Sprintf("fleet: roll out %s to %s (%s)\n\n%s\n", Short(r.Revision), w.Label(), strings.Join(names, ", "), r.Subject)
+	commit, err := r.Commit.Pin(ctx, w.Clusters, r.Revision, msg)
+	if err != nil {
+		return wr, fmt.Errorf("%s: pin %s: %w", w.Label(), strings.Join(names, ", "), err)
+	}
+	for _, c := range w.Clusters {
+		c.Revision = r.Revision
+	}
+	if commit != "" {
 		wr.Pinned, wr.Commit = names, commit
 		r.Log(fmt.Sprintf("%s: pinned %s to %s (commit %s)", w.Label(), strings.Join(names, ", "), Short(r.Revision), Short(commit)))
 	}

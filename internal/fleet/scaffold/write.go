@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Change is one file to write or remove, by its path on disk.
@@ -137,9 +138,11 @@ func read(file string) (data []byte, mode fs.FileMode, existed bool, err error) 
 }
 
 // WriteAtomic writes file through a temporary file and a rename, so a
-// killed run leaves the old content or the new, never half of it.
+// killed run leaves the old content or the new, never half of it. The
+// temporary files a killed run left beside file are removed.
 func WriteAtomic(file string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	prefix := "." + filepath.Base(file) + ".fleetup-tmp-"
+	tmp, err := os.CreateTemp(filepath.Dir(file), prefix+"*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", file, err)
 	}
@@ -158,7 +161,24 @@ func WriteAtomic(file string, data []byte, mode fs.FileMode) error {
 		os.Remove(name)
 		return fmt.Errorf("write %s: %w", file, err)
 	}
+	if left, err := filepath.Glob(filepath.Join(filepath.Dir(file), globEscape(prefix)+"*")); err == nil {
+		for _, l := range left {
+			os.Remove(l)
+		}
+	}
 	return nil
+}
+
+// globEscape quotes the characters filepath.Match reads as patterns.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteRune('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func ignoreMissing(err error) error {
