@@ -46,7 +46,7 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 	in := &cli.FleetInit{}
 	initCmd := &cobra.Command{
 		Use:   "init",
-		Short: "Write a new fleet (fleet.yaml, an example profile, one example file per inventory layer) and commit it; never overwrites a file, and changes nothing on a fleet already initialised",
+		Short: "Write a new fleet (fleet.yaml, an example profile, one example file per inventory layer, and the fleet chart where the repository lacks it) and commit it; never overwrites a file, and changes nothing on a fleet already initialised",
 		Args:  fleetArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in.Fleet = fl

@@ -107,6 +107,59 @@ func TestFleetInitNeverOverwrites(t *testing.T) {
 	}
 }
 
+// TestFleetInitWritesTheChart: a platform repository without the fleet's
+// chart (a CNOE fork, a new repository) gets fleetup's with the fleet, in
+// the same commit, so that Argo CD can render the clusters; the example
+// cluster init suggests then renders.
+func TestFleetInitWritesTheChart(t *testing.T) {
+	dir := platformRepo(t, false)
+	if err := os.RemoveAll(filepath.Join(dir, "packages", "fleet-cluster")); err != nil {
+		t.Fatal(err)
+	}
+	gitrepotest.CommitAll(t, dir, "a repository without the fleet's chart")
+	code, out, errOut := in(t, dir, "fleet", "init")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	c := head(t, dir)
+	if !strings.Contains(c.Message, "and the chart packages/fleet-cluster that renders each cluster") {
+		t.Errorf("commit message %q", c.Message)
+	}
+	n := 0
+	err := filepath.WalkDir("../../packages/fleet-cluster", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel("../..", p)
+		rel = filepath.ToSlash(rel)
+		want, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if got, ok := gitrepotest.File(t, c, rel); !ok || got != string(want) || !strings.Contains(out, "wrote "+rel+"\n") {
+			t.Errorf("%s is not written and committed as fleetup ships it", rel)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 8 {
+		t.Fatalf("the shipped chart: %d files, %v", n, err)
+	}
+	clean(t, dir)
+	args := []string{"cluster", "create", "demo", "--profile", "standard", "--environment", "dev", "--customer", "example", "--site", "lab", "--provider", "in-memory"}
+	if code, _, errOut := in(t, dir, args...); code != 0 {
+		t.Fatalf("cluster create: %s", errOut)
+	}
+	code, out, errOut = in(t, dir, "fleet", "render", "demo", "--manifests-only")
+	if code != 0 || !strings.Contains(out, "kind: DevCluster") || !strings.Contains(out, "kind: ExternalSecret") {
+		t.Errorf("render with the written chart: exit %d\n%s%s", code, out, errOut)
+	}
+	// Initialised, the chart there: nothing more to write.
+	if code, out, _ := in(t, dir, "fleet", "init"); code != 0 || !strings.Contains(out, "nothing changed") {
+		t.Errorf("rerun: exit %d\n%s", code, out)
+	}
+}
+
 func TestFleetInitFleetDirAndNoRepository(t *testing.T) {
 	dir := t.TempDir()
 	fleetDir := filepath.Join(dir, "platform", "fleet")

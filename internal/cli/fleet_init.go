@@ -21,9 +21,10 @@ type FleetInit struct {
 	Git GitOptions
 }
 
-// Run writes the scaffold's files that are missing and commits them. It
-// never overwrites a file: one with other content stops it before
-// anything is written; on an initialised fleet it changes nothing.
+// Run writes the scaffold's files that are missing and commits them, and
+// the fleet's chart where fleet.yaml names one the repository does not
+// have. It never overwrites a file: one with other content stops it
+// before anything is written; on an initialised fleet it changes nothing.
 func (fi *FleetInit) Run(ctx context.Context) error {
 	abs, opts, err := fi.locate(false)
 	if err != nil {
@@ -33,57 +34,110 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Base(abs)
-	res := &WriteResult{Command: "fleet init", Fleet: dir, Written: []string{}, Removed: []string{}, Unchanged: []string{}}
-	overlay := &scaffold.Overlay{Base: os.DirFS(filepath.Dir(abs)), Files: map[string][]byte{}}
-	var changes []scaffold.Change
-	var differ, disk []string
+	dir, root := filepath.Base(abs), filepath.Dir(abs)
+	p := &initPlan{res: &WriteResult{Command: "fleet init", Fleet: dir, Written: []string{}, Removed: []string{}, Unchanged: []string{}},
+		overlay: &scaffold.Overlay{Base: os.DirFS(root), Files: map[string][]byte{}}}
 	for _, f := range files {
-		file := filepath.Join(abs, filepath.FromSlash(f.Path))
-		name := path.Join(dir, f.Path)
-		old, err := os.ReadFile(file)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			changes = append(changes, scaffold.Change{File: file, Data: f.Data})
-			overlay.Files[name] = f.Data
-			res.Written = append(res.Written, name)
-		case err != nil:
-			return fmt.Errorf("fleet init: %w", err)
-		case bytes.Equal(old, f.Data):
-			res.Unchanged = append(res.Unchanged, name)
-		default:
-			differ = append(differ, name)
-			continue // the user's: never committed by init
+		if err := p.add(filepath.Join(abs, filepath.FromSlash(f.Path)), path.Join(dir, f.Path), f.Data); err != nil {
+			return err
 		}
-		disk = append(disk, file)
 	}
+	fleetChanges := len(p.changes)
 	g := fi.Global
-	switch {
-	case len(changes) == 0:
-		fmt.Fprintf(g.Stderr, "%s/ is already initialised\n", dir)
-	case len(differ) > 0:
-		return Usage(fmt.Errorf("fleet init never overwrites a file, and these exist with other content: %s; move them away to start again from the scaffold (nothing was written)", strings.Join(differ, ", ")))
-	default:
-		if _, err := fleet.Load(ctx, overlay, dir, opts); err != nil {
+	chart := ""
+	if len(p.differ) == 0 {
+		// The fleet as init leaves it names its chart: Argo CD renders it
+		// from the repository, so it is written where it is missing.
+		f, err := fleet.Load(ctx, p.overlay, dir, opts)
+		switch {
+		case err != nil && fleetChanges > 0:
 			return fmt.Errorf("the fleet would not be valid after init (nothing was written):\n%w", err)
+		case err == nil:
+			if chart, err = p.addChart(root, f.Settings.Chart); err != nil {
+				return err
+			}
 		}
 	}
-	fw, err := prepareWrite(g, fi.Git, abs, disk)
+	switch {
+	case len(p.changes) == 0:
+		fmt.Fprintf(g.Stderr, "%s/ is already initialised\n", dir)
+	case len(p.differ) > 0:
+		return Usage(fmt.Errorf("fleet init never overwrites a file, and these exist with other content: %s; move them away to start again from the scaffold (nothing was written)", strings.Join(p.differ, ", ")))
+	case chart != "":
+		if _, err := fleet.Load(ctx, p.overlay, dir, opts); err != nil {
+			return fmt.Errorf("the fleet would not be valid after init with its chart (nothing was written):\n%w", err)
+		}
+	}
+	fw, err := prepareWrite(g, fi.Git, abs, p.disk)
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("fleet: init %s/ with fleetup fleet init\n\nA profile and one example per inventory layer, to start the fleet from:\n  %s\n", dir, strings.Join(res.Written, "\n  "))
-	if err := fw.apply(ctx, res, changes, msg); err != nil {
+	what := "A profile and one example per inventory layer, to start the fleet from"
+	if chart != "" {
+		what += fmt.Sprintf(", and the chart %s that renders each cluster", chart)
+	}
+	msg := fmt.Sprintf("fleet: init %s/ with fleetup fleet init\n\n%s:\n  %s\n", dir, what, strings.Join(p.res.Written, "\n  "))
+	if err := fw.apply(ctx, p.res, p.changes, msg); err != nil {
 		return err
 	}
-	if err := res.print(g); err != nil {
+	if err := p.res.print(g); err != nil {
 		return err
 	}
-	if len(changes) > 0 && g.Output != "json" {
+	if len(p.changes) > 0 && g.Output != "json" {
 		fmt.Fprintf(g.Stdout, "next: fleetup cluster create demo --profile standard --environment dev --customer example --site lab --provider in-memory\n")
 		// The wiring is install's gitops step: one rerun on a platform
 		// already installed changes nothing else.
 		fmt.Fprintf(g.Stdout, "then: push, and run fleetup install (again) to hand the fleet to Argo CD (an ApplicationSet over %s/clusters/*.yaml)\n", dir)
 	}
 	return nil
+}
+
+// initPlan is what init writes: each file missing, the ones it would
+// leave as they are, and those it refuses to overwrite.
+type initPlan struct {
+	res     *WriteResult
+	overlay *scaffold.Overlay
+	changes []scaffold.Change
+	// differ are files with other content; disk every file init handles.
+	differ, disk []string
+}
+
+// add plans file (name: its path in the repository) with data.
+func (p *initPlan) add(file, name string, data []byte) error {
+	old, err := os.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		p.changes = append(p.changes, scaffold.Change{File: file, Data: data})
+		p.overlay.Files[name] = data
+		p.res.Written = append(p.res.Written, name)
+	case err != nil:
+		return fmt.Errorf("fleet init: %w", err)
+	case bytes.Equal(old, data):
+		p.res.Unchanged = append(p.res.Unchanged, name)
+	default:
+		p.differ = append(p.differ, name)
+		return nil // the user's: never committed by init
+	}
+	p.disk = append(p.disk, file)
+	return nil
+}
+
+// addChart plans fleetup's fleet chart at chart (relative to root) when
+// the repository has no chart there; it returns chart then, else "".
+func (p *initPlan) addChart(root, chart string) (string, error) {
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(chart), "Chart.yaml")); err == nil {
+		return "", nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("fleet init: %w", err)
+	}
+	files, err := scaffold.ChartFiles(chart)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		if err := p.add(filepath.Join(root, filepath.FromSlash(f.Path)), f.Path, f.Data); err != nil {
+			return "", err
+		}
+	}
+	return chart, nil
 }

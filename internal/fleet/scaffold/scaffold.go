@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/fleetup/fleetup/packages"
 )
 
 // files holds what init writes, paths relative to the fleet directory;
@@ -31,7 +33,8 @@ type InitOptions struct {
 
 // File is one file to write.
 type File struct {
-	// Path is relative to the fleet directory, slash-separated.
+	// Path is slash-separated, relative to the fleet directory (InitFiles)
+	// or to the repository (ChartFiles).
 	Path string
 	Data []byte
 }
@@ -76,4 +79,26 @@ func execute(name string, text []byte, opts InitOptions) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.Bytes(), nil
+}
+
+// ChartFiles is the fleet's chart (fleetup's packages/fleet-cluster) as
+// files under dir, a slash-separated path relative to the repository:
+// what `fleet init` writes where fleet.yaml's chart is missing.
+func ChartFiles(dir string) ([]File, error) {
+	var out []File
+	err := fs.WalkDir(packages.FleetCluster, "fleet-cluster", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(packages.FleetCluster, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, File{Path: path.Join(dir, strings.TrimPrefix(p, "fleet-cluster/")), Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scaffold the chart: %w", err)
+	}
+	return out, nil
 }
