@@ -44,17 +44,22 @@ func newFleetCmd(g *cli.Global) *cobra.Command {
 
 	// fleet init: the scaffold, written and committed.
 	in := &cli.FleetInit{}
+	install := false
 	initCmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a new fleet (fleet.yaml, an example profile, one example file per inventory layer, and the fleet chart where the repository lacks it) and commit it; never overwrites a file, and changes nothing on a fleet already initialised",
 		Args:  fleetArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in.Fleet = fl
+			if install {
+				in.Install = &cli.Install{Global: g}
+			}
 			return in.Run(cmd.Context())
 		},
 	}
 	initCmd.Long = initCmd.Short + "\n\n" + exitCodesHelp
 	gitFlags(initCmd.Flags(), &in.Git)
+	initCmd.Flags().BoolVar(&install, "install", false, "then hand the fleet to Argo CD as fleetup install does (its plan, approval and waits): the ApplicationSet over fleet/clusters/*.yaml and the catalog's Cluster API addons")
 	cmd.AddCommand(initCmd)
 	return cmd
 }

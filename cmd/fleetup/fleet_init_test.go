@@ -160,6 +160,28 @@ func TestFleetInitWritesTheChart(t *testing.T) {
 	}
 }
 
+// TestFleetInitInstallRefusals: --install wires fleet/ next to
+// config.yaml from what is committed; anything else is refused before a
+// file is written (test/e2e's TestFleetInitInstall wires one).
+func TestFleetInitInstallRefusals(t *testing.T) {
+	dir := platformRepo(t, false)
+	before := head(t, dir)
+	for _, args := range [][]string{{"--install", "--no-commit"}, {"--install", "--fleet-dir", filepath.Join(dir, "other")}} {
+		code, out, errOut := in(t, dir, append([]string{"fleet", "init"}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--install") || !strings.Contains(errOut, "(nothing was written)") {
+			t.Errorf("fleet init %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	for _, d := range []string{"fleet", "other"} {
+		if _, err := os.Stat(filepath.Join(dir, d)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s/ was written", d)
+		}
+	}
+	if head(t, dir).Hash != before.Hash {
+		t.Error("something was committed")
+	}
+}
+
 func TestFleetInitFleetDirAndNoRepository(t *testing.T) {
 	dir := t.TempDir()
 	fleetDir := filepath.Join(dir, "platform", "fleet")

@@ -19,6 +19,9 @@ import (
 type FleetInit struct {
 	Fleet
 	Git GitOptions
+	// Install hands the fleet to Argo CD afterwards (--install): the
+	// wiring, as `fleetup install` makes it, with its plan and approval.
+	Install *Install
 }
 
 // Run writes the scaffold's files that are missing and commits them, and
@@ -29,6 +32,16 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 	abs, opts, err := fi.locate(false)
 	if err != nil {
 		return err
+	}
+	if fi.Install != nil {
+		// install wires fleet/ next to config.yaml, and nothing else.
+		want, _ := filepath.Abs(filepath.Join(filepath.Dir(fi.Global.ConfigFile), FleetDir))
+		if abs != want {
+			return Usage(fmt.Errorf("--install wires %s, the fleet next to %s; %s is another (nothing was written)", want, fi.Global.ConfigFile, abs))
+		}
+		if fi.Git.NoCommit {
+			return Usage(errors.New("--install hands to Argo CD what is committed; --no-commit leaves the fleet uncommitted: pass one of them (nothing was written)"))
+		}
 	}
 	files, err := scaffold.InitFiles(scaffold.InitOptions{Addons: opts.Addons})
 	if err != nil {
@@ -83,11 +96,20 @@ func (fi *FleetInit) Run(ctx context.Context) error {
 	if err := p.res.print(g); err != nil {
 		return err
 	}
+	if fi.Install != nil {
+		// The wiring is install's gitops step: on a platform already
+		// installed it changes nothing else.
+		if !fi.Git.Push {
+			fmt.Fprintf(g.Stderr, "note: Argo CD reads the fleet from the remote: until this commit is pushed, it sees no cluster\n")
+		}
+		if err := fi.Install.Run(ctx); err != nil {
+			return fmt.Errorf("fleet init: the fleet is committed; handing it to Argo CD failed (fleetup install completes it): %w", err)
+		}
+		return nil
+	}
 	if len(p.changes) > 0 && g.Output != "json" {
 		fmt.Fprintf(g.Stdout, "next: fleetup cluster create demo --profile standard --environment dev --customer example --site lab --provider in-memory\n")
-		// The wiring is install's gitops step: one rerun on a platform
-		// already installed changes nothing else.
-		fmt.Fprintf(g.Stdout, "then: push, and run fleetup install (again) to hand the fleet to Argo CD (an ApplicationSet over %s/clusters/*.yaml)\n", dir)
+		fmt.Fprintf(g.Stdout, "then: push, and run fleetup install (again), or fleet init --install, to hand the fleet to Argo CD (an ApplicationSet over %s/clusters/*.yaml)\n", dir)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,14 +162,15 @@ func installWithFleet(t *testing.T) (*platform, string, *envtest.Cluster, *appEv
 // process running, External Secrets registers a workload cluster of the
 // existing flavour in Argo CD with its profile's labels, and its stages
 // Application delivers the profile's bundle to it (not to the hub) in
-// dependency order. A profile commit switching an addon off, whose blast
-// radius fleet diff shows first, removes it from that cluster; deleting
-// the cluster file deregisters it.
+// dependency order. fleet rollout's gate waits for that bundle. A profile
+// commit switching an addon off, whose blast radius fleet diff shows
+// first, reaches the pinned cluster through fleet rollout and removes the
+// addon from it; deleting the cluster file deregisters it.
 func TestFleetExistingCluster(t *testing.T) {
 	env.Need(t)
 	p, name, w, events := installWithFleet(t)
 	begin := time.Now()
-	ctx := timeout(t, 5*time.Minute)
+	ctx := timeout(t, 8*time.Minute)
 	waitApplication(t, ctx, fleet.AppName(name), "the cluster's Application Synced and Healthy", func(u *unstructured.Unstructured) (bool, error) {
 		return u != nil && argocd.Read(u).Healthy(), nil
 	})
@@ -229,8 +231,15 @@ func TestFleetExistingCluster(t *testing.T) {
 		t.Errorf("the live view of %s: %+v", name, l)
 	}
 
-	// The profile switches top off: gone from the workload cluster, the
-	// hub's top stays.
+	// A first rollout pins the cluster at HEAD; its gate waits for the
+	// cluster's Application and the bundle's four addons, healthy on the
+	// workload cluster.
+	if out, err := rollout(ctx, t, p, nil); err != nil || !strings.Contains(out, "wave 0: "+name+" run ") {
+		t.Fatalf("first rollout: %v\n%s", err, out)
+	}
+
+	// The profile switches top off, rolled out: gone from the workload
+	// cluster, the hub's top stays.
 	profile := filepath.Join(p.RepoDir, "fleet", "profiles", "edge.yaml")
 	data, _ := os.ReadFile(profile)
 	writeFile(t, profile, strings.Replace(string(data), "top: {enabled: true}", "top: {enabled: false}", 1))
@@ -247,6 +256,13 @@ func TestFleetExistingCluster(t *testing.T) {
 		}
 	}
 	envtest.Commit(t, p.RepoDir, "edge: no top")
+	// Committed, not rolled out: the pinned cluster is as Git says.
+	if rep, ok := fleetStatus(ctx, t, p); !ok {
+		t.Errorf("fleet status after the commit, before the rollout: %+v", statusOf(rep, name))
+	}
+	if out, err := rollout(ctx, t, p, nil); err != nil || !strings.Contains(out, "wave 0: pinned "+name) {
+		t.Fatalf("rollout of the profile change: %v\n%s", err, out)
+	}
 	waitApplication(t, ctx, argocd.ApplicationName("top", name), "top to leave the workload cluster", func(u *unstructured.Unstructured) (bool, error) { return u == nil, nil })
 	if err := w.Client.WaitGone(ctx, actions.Ref("apps/v1", "Deployment", p.NS+"-top", "top")); err != nil {
 		t.Errorf("top's Deployment in the workload cluster: %v", err)
@@ -411,4 +427,43 @@ func TestUninstallWithFleet(t *testing.T) {
 		}
 	}
 	requireGone(t, p)
+}
+
+// TestFleetInitInstall: `fleet init --install` on an installed platform
+// whose repository has no fleet and no fleet chart commits both, then
+// wires the fleet as install does: the fleet's ApplicationSet reads
+// fleet/clusters/*.yaml from Git (its Git generator ran, with no error).
+func TestFleetInitInstall(t *testing.T) {
+	env.Need(t)
+	p := newPlatform(t, options{})
+	if _, err := p.install(timeout(t, 8*time.Minute), t, nil); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	ctx := timeout(t, 8*time.Minute)
+	out, err := exec.CommandContext(ctx, fleetupBinary(t), "fleet", "init", "--install", "--yes", "--config", p.Config, "--kubeconfig", env.Kubeconfig).CombinedOutput()
+	t.Logf("fleetup fleet init --install:\n%s", out)
+	if err != nil {
+		t.Fatalf("fleet init --install: %v", err)
+	}
+	for _, want := range []string{"wrote fleet/fleet.yaml", "wrote packages/fleet-cluster/Chart.yaml", "committed "} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("fleet init --install does not say %q", want)
+		}
+	}
+	set := argocd.ApplicationName("fleetup-fleet", p.Cluster)
+	_, err = env.Client.WaitFor(ctx, kube.ApplicationSets, "argocd", set, "the fleet's ApplicationSet to generate from Git, with no error",
+		func(u *unstructured.Unstructured) (bool, error) {
+			return kube.HasCondition(u, "ParametersGenerated", "True", "") && !kube.HasCondition(u, "ErrorOccurred", "True", ""), nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := env.Client.Get(ctx, actions.Ref(argocd.APIVersion, "ApplicationSet", "argocd", set))
+	if err != nil || u == nil {
+		t.Fatalf("ApplicationSet %s: %v", set, err)
+	}
+	gens, _, _ := unstructured.NestedSlice(u.Object, "spec", "generators")
+	if !strings.Contains(fmt.Sprint(gens), "fleet/clusters/*.yaml") {
+		t.Errorf("the fleet's ApplicationSet generates from %v", gens)
+	}
 }
