@@ -207,11 +207,11 @@ func (w *Writer) headFiles() (map[string]blobRef, error) {
 // already holds them as they are there is nothing to commit: the Commit
 // has no Hash. Check the index with CheckStaged before writing the files.
 //
-// It writes as git does, so that a process killed at any point leaves a
-// repository the next run converges from: the objects first, then the
-// branch, then the index, each of the two written whole and renamed into
-// place (go-git's own commit rewrites them in place: killed while
-// writing the index, it leaves one that lists no file).
+// It writes so that a process killed at any point leaves a repository
+// the next run converges from: the objects first, then the index, then
+// the branch, each of the two written whole and renamed into place
+// (go-git's own commit rewrites them in place: killed while writing the
+// index, it leaves one that lists no file).
 func (w *Writer) Commit(ctx context.Context, message string, paths []string) (Commit, error) {
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
@@ -220,6 +220,7 @@ func (w *Writer) Commit(ctx context.Context, message string, paths []string) (Co
 	if err != nil {
 		return Commit{}, err
 	}
+	parentFiles := headOf(paths, files)
 	staged, err := w.blobs(paths)
 	if err != nil {
 		return Commit{}, err
@@ -241,18 +242,38 @@ func (w *Writer) Commit(ctx context.Context, message string, paths []string) (Co
 		return Commit{}, err
 	}
 	out := Commit{Message: message, Author: author, Committer: committer, DefaultAuthor: defaulted}
-	if parent == nil || parent.TreeHash != tree {
-		h, err := w.writeCommit(message, author, committer, tree, parent)
-		if err != nil {
-			return Commit{}, err
-		}
-		if err := w.setRef(branch, h); err != nil {
-			return Commit{}, err
-		}
-		out.Hash = h.String()
+	if parent != nil && parent.TreeHash == tree {
+		// Nothing to commit; an index a killed run left behind HEAD is
+		// brought up to date.
+		return out, w.updateIndex(paths, staged)
 	}
+	h, err := w.writeCommit(message, author, committer, tree, parent)
+	if err != nil {
+		return Commit{}, err
+	}
+	// The index before the branch: killed between the two, the change is
+	// staged and not committed, which a rerun commits.
 	if err := w.updateIndex(paths, staged); err != nil {
 		return Commit{}, err
 	}
+	if err := w.setRef(branch, h); err != nil {
+		// Unstaged again, as it was: the caller restores the files.
+		if uerr := w.updateIndex(paths, headOf(paths, parentFiles)); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
+		return Commit{}, err
+	}
+	out.Hash = h.String()
 	return out, nil
+}
+
+// headOf is HEAD's blob of each of paths it has.
+func headOf(paths []string, head map[string]blobRef) map[string]blobRef {
+	out := map[string]blobRef{}
+	for _, p := range paths {
+		if b, ok := head[p]; ok {
+			out[p] = b
+		}
+	}
+	return out
 }
