@@ -11,6 +11,7 @@ import (
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/fleet/rollout"
 	"github.com/fleetup/fleetup/internal/gitrepo/gitrepotest"
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -50,6 +51,24 @@ func TestPinWriterCommitsWhatAKillLeft(t *testing.T) {
 		t.Errorf("the committed %s is not pinned:\n%s", c.File, got)
 	}
 	gitrepotest.Clean(t, repo)
+
+	// Another uncommitted change in a cluster file would go out with its
+	// pin, unannounced: refused, nothing written.
+	other := f.Cluster("prod-acme-fra")
+	otherFile := filepath.Join(dir, filepath.FromSlash(other.File))
+	edited := []byte(strings.Replace(string(mustRead(t, otherFile)), "wave: 1", "wave: 1\noverrides: {kubernetesVersion: \"v1.35\"}", 1))
+	if err := os.WriteFile(otherFile, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if commit, err := pw.Pin(ctx, []*fleet.Cluster{c, other}, rev, "both\n"); err == nil || !strings.Contains(err.Error(), other.File+" has uncommitted changes besides its pin") || commit != "" {
+		t.Errorf("Pin with another change in %s: %q, %v", other.File, commit, err)
+	}
+	if got := mustRead(t, otherFile); string(got) != string(edited) {
+		t.Errorf("%s was written:\n%s", other.File, got)
+	}
+	if err := os.WriteFile(otherFile, []byte(mustReadCommitted(t, repo, other.File)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// Again: nothing to commit.
 	if commit, err := pw.Pin(ctx, []*fleet.Cluster{c}, rev, "again\n"); err != nil || commit != "" {
@@ -111,4 +130,22 @@ func TestGitSideAtPins(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mustRead(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func mustReadCommitted(t *testing.T, repo *git.Repository, file string) string {
+	t.Helper()
+	data, ok := gitrepotest.File(t, gitrepotest.Commit(t, repo, plumbing.HEAD), file)
+	if !ok {
+		t.Fatalf("%s is not in HEAD", file)
+	}
+	return data
 }

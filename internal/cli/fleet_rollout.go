@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,7 +105,13 @@ func (fr *FleetRollout) Run(ctx context.Context) error {
 	w := plan.FleetWiring(cfg, fleetNamespace)
 	ro := &rollout.Rollout{
 		Fleet: f, Revision: snap.Commit, Subject: subject,
-		Gate:   rollout.Gate{Kube: kc, Namespace: fleetNamespace, AppSet: w.Name, Converged: convergedAt(kc, f, at)},
+		Gate: rollout.Gate{Kube: kc, Namespace: fleetNamespace, AppSet: w.Name, Converged: convergedAt(kc, f, at),
+			Bundle: func(c *fleet.Cluster) []string {
+				if a := at.Cluster(c.Name); a != nil {
+					return a.Bundle()
+				}
+				return c.Bundle()
+			}},
 		Commit: &pinWriter{g: g, push: fr.Push, dir: abs},
 		Kube:   kc, WaveTimeout: fr.WaveTimeout,
 		Log: func(line string) {
@@ -186,7 +194,17 @@ type pinWriter struct {
 }
 
 // Pin implements rollout.Committer.
+// A cluster file must be HEAD's but for its pin: the commit takes the
+// whole file, and another change in it would go out unannounced.
 func (pw *pinWriter) Pin(ctx context.Context, clusters []*fleet.Cluster, rev, message string) (string, error) {
+	repo, err := gitrepo.Open(pw.dir)
+	if err != nil {
+		return "", err
+	}
+	head, err := repo.Resolve(ctx, "HEAD")
+	if err != nil {
+		return "", err
+	}
 	var files []string
 	var changes []scaffold.Change
 	for _, c := range clusters {
@@ -198,6 +216,17 @@ func (pw *pinWriter) Pin(ctx context.Context, clusters []*fleet.Cluster, rev, me
 		pinned, err := rollout.Pin(data, rev)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", c.File, err)
+		}
+		rel, err := repo.Rel(file)
+		if err != nil {
+			return "", err
+		}
+		committed, err := fs.ReadFile(head.FS, rel)
+		if err != nil {
+			return "", fmt.Errorf("%s is not committed: commit it first (nothing was pinned)", c.File)
+		}
+		if was, err := rollout.Pin(committed, rev); err != nil || !bytes.Equal(was, pinned) {
+			return "", fmt.Errorf("%s has uncommitted changes besides its pin: commit or discard them first (nothing was pinned)", c.File)
 		}
 		files = append(files, file)
 		changes = append(changes, scaffold.Change{File: file, Data: pinned})

@@ -2,6 +2,8 @@ package gitrepo
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +77,7 @@ func (w *Writer) blobs(paths []string) (map[string]blobRef, error) {
 			if data, err = os.ReadFile(file); err != nil {
 				return nil, fmt.Errorf("stage %s: %w", p, err)
 			}
-			if st.Mode()&0o111 != 0 {
+			if st.Mode()&0o100 != 0 { // the owner's bit, as git reads it
 				mode = filemode.Executable
 			}
 		default:
@@ -223,26 +225,27 @@ func (w *Writer) updateIndex(paths []string, staged map[string]blobRef) error {
 		return fmt.Errorf("read the Git index: %w", err)
 	}
 	for _, p := range paths {
-		b, ok := staged[p]
-		if !ok {
-			if _, err := idx.Remove(p); err != nil && !errors.Is(err, index.ErrEntryNotFound) {
+		// Every entry of the path goes, the sides of a conflict included.
+		for {
+			if _, err := idx.Remove(p); errors.Is(err, index.ErrEntryNotFound) {
+				break
+			} else if err != nil {
 				return fmt.Errorf("update the Git index: %w", err)
 			}
+		}
+		b, ok := staged[p]
+		if !ok {
 			continue
 		}
-		e, err := idx.Entry(p)
-		if errors.Is(err, index.ErrEntryNotFound) {
-			e = idx.Add(p)
-		} else if err != nil {
-			return fmt.Errorf("update the Git index: %w", err)
-		}
-		st, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(p)))
-		if err != nil {
-			return fmt.Errorf("update the Git index: %w", err)
-		}
+		e := idx.Add(p)
+		*e = index.Entry{Name: p, Hash: b.hash, Mode: b.mode}
 		// Stat data git compares to see a file unchanged; what is not
-		// set here makes git read the file again, nothing worse.
-		*e = index.Entry{Name: p, Hash: b.hash, Mode: b.mode, Size: uint32(st.Size()), ModifiedAt: st.ModTime()}
+		// set (a file not on disk: a commit being undone before its
+		// files are restored) makes git read the file again, nothing
+		// worse.
+		if st, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(p))); err == nil {
+			e.Size, e.ModifiedAt = uint32(st.Size()), st.ModTime()
+		}
 	}
 	// go-git's encoder sorts the entries and writes no extension: git
 	// makes its caches again.
@@ -284,12 +287,23 @@ func writeAtomic(fs billy.Filesystem, name string, data []byte) error {
 			return err
 		}
 	}
-	prefix := "fleetup-tmp-" + strings.ReplaceAll(name, "/", "-") + "-"
-	f, err := fs.TempFile(dir, prefix)
+	// "~" is in no ref name: the prefixes of two refs never overlap.
+	prefix := "fleetup-tmp~" + strings.ReplaceAll(name, "/", "~") + "~"
+	// The file keeps the mode of the one it replaces (a shared
+	// repository's group bits, as far as the umask lets them).
+	perm := os.FileMode(0o666)
+	if st, err := fs.Stat(name); err == nil {
+		perm = st.Mode().Perm()
+	}
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	tmp := fs.Join(dir, prefix+hex.EncodeToString(rnd[:]))
+	f, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
 	if _, err := f.Write(data); err != nil {
 		_ = f.Close()
 		_ = fs.Remove(tmp)

@@ -136,7 +136,7 @@ kind: Secret
 metadata:
   name: cluster-%[1]s
   namespace: %[2]s
-  labels: {argocd.argoproj.io/secret-type: cluster, fleetup.dev/cluster: %[1]s}
+  labels: {argocd.argoproj.io/secret-type: cluster, fleetup.dev/cluster: %[1]s, enable_cache: "true"}
 stringData: {name: %[1]s, server: %[3]q}
 `, cluster, h.ns, playedServer(cluster)))
 	if addonMode == "" {
@@ -272,7 +272,9 @@ func TestRolloutGate(t *testing.T) {
 		name, app, addon string
 		registered       bool
 		converged        rollout.Converged
-		want             []string // nil: healthy
+		// setup changes the hub before the wait.
+		setup func(c context.Context, h *playedHub)
+		want  []string // nil: healthy
 	}{
 		{name: "healthy", app: modeHealthy, addon: modeHealthy, registered: true},
 		{name: "sync refused", app: modeRefused, registered: true,
@@ -287,6 +289,31 @@ func TestRolloutGate(t *testing.T) {
 			want: []string{"cluster c0: Application cache-c0: sync failed"}},
 		{name: "addon not made yet", app: modeHealthy, registered: true,
 			want: []string{"cluster c0: Application cache-c0: waiting for Application ", "gate deadline; last seen: absent"}},
+		{name: "addon left out by the catalog's selectors", app: modeHealthy, registered: true,
+			setup: func(c context.Context, h *playedHub) {
+				// The cluster's stages Application renders another addon
+				// alone: the bundle's cache is not for this cluster.
+				apply(h.t, `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: hub-fleetup-stages-c0
+  namespace: `+h.ns+`
+  labels: {fleetup.dev/stages: "true"}
+spec:
+  project: default
+  source: {repoURL: "https://git.example.invalid/platform.git", path: packages/appset-chart/stages, targetRevision: main}
+  destination: {server: "https://kubernetes.default.svc", namespace: `+h.ns+`}
+status:
+  resources:
+  - {group: argoproj.io, version: v1alpha1, kind: Application, namespace: `+h.ns+`, name: other-c0, status: Synced}
+`)
+			}},
+		{name: "addon its cluster secret does not switch on", app: modeHealthy, registered: true,
+			setup: func(c context.Context, h *playedHub) {
+				apply(h.t, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-c0\n  namespace: "+h.ns+"\n"+
+					"  labels: {argocd.argoproj.io/secret-type: cluster, fleetup.dev/cluster: c0, enable_cache: \"false\"}\n"+
+					"stringData: {name: c0, server: "+playedServer("c0")+"}\n")
+			}},
 		{name: "Cluster API not converged", app: modeHealthy, addon: modeHealthy, registered: true, converged: never,
 			want: []string{"cluster c0: Cluster API: gate deadline; last seen: KubeadmControlPlane c0-control-plane: 1 of 2 machines at v1.34.0"}},
 	} {
@@ -295,6 +322,9 @@ func TestRolloutGate(t *testing.T) {
 			h := newPlayedHub(t, c)
 			if tc.registered {
 				h.register(c, "c0", tc.addon)
+			}
+			if tc.setup != nil {
+				tc.setup(c, h)
 			}
 			h.set("fleet-c0", tc.app)
 			h.write(c, "fleet-c0", rolloutRev, "https://kubernetes.default.svc")

@@ -10,6 +10,7 @@ import (
 	"github.com/fleetup/fleetup/internal/catalog"
 	"github.com/fleetup/fleetup/internal/fleet"
 	"github.com/fleetup/fleetup/internal/kube"
+	"github.com/fleetup/fleetup/internal/plan"
 	"github.com/fleetup/fleetup/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -28,6 +29,9 @@ type Gate struct {
 	Namespace, AppSet string
 	// Converged judges Cluster API; nil for none (the existing flavour).
 	Converged Converged
+	// Bundle is a cluster's addons at the revision rolled out; nil: as
+	// the cluster's values (the work tree) have them.
+	Bundle func(c *fleet.Cluster) []string
 }
 
 // ClusterError is a cluster that failed its gate: the step and the
@@ -115,15 +119,7 @@ func (g Gate) waitDeployed(ctx context.Context, c *fleet.Cluster) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s: list the Applications: %w", cluster, err)
 	}
-	// The bundle's addons first, by the name the catalog gives their
-	// Applications: waited for even before they exist.
-	wanted := map[string]bool{}
-	var names []string
-	for _, addon := range c.Bundle() {
-		name := argocd.ApplicationName(addon, cluster)
-		wanted[name] = true
-		names = append(names, name)
-	}
+	wanted, names := g.wanted(c, sec.Labels, apps.Items)
 	for i := range apps.Items {
 		a := &apps.Items[i]
 		dn, _, _ := unstructured.NestedString(a.Object, "spec", "destination", "name")
@@ -152,6 +148,45 @@ func (g Gate) waitDeployed(ctx context.Context, c *fleet.Cluster) error {
 		}
 	}
 	return nil
+}
+
+// wanted are the Applications of the cluster's bundle, waited for even
+// before they exist, by the name the catalog gives them: the addons of
+// the bundle at the revision that its cluster secret switches on (an
+// addon the catalog has not been told of yet is not waited for), and,
+// when the cluster has a stages Application, only those it renders (the
+// catalog's selectors may leave an addon out).
+func (g Gate) wanted(c *fleet.Cluster, labels map[string]string, apps []unstructured.Unstructured) (map[string]bool, []string) {
+	bundle := c.Bundle()
+	if g.Bundle != nil {
+		bundle = g.Bundle(c)
+	}
+	var staged map[string]bool
+	for i := range apps {
+		a := &apps[i]
+		if a.GetLabels()[plan.StagesLabel] != "true" || !strings.HasSuffix(a.GetName(), plan.StagesApp+"-"+c.Name) {
+			continue
+		}
+		staged = map[string]bool{}
+		res, _, _ := unstructured.NestedSlice(a.Object, "status", "resources")
+		for _, r := range res {
+			if m, _ := r.(map[string]any); m["kind"] == "Application" {
+				name, _ := m["name"].(string)
+				staged[name] = true
+			}
+		}
+	}
+	wanted := map[string]bool{}
+	var names []string
+	for _, addon := range bundle {
+		name := argocd.ApplicationName(addon, c.Name)
+		if labels[catalog.EnableLabel(addon)] != "true" || staged != nil && !staged[name] {
+			continue
+		}
+		wanted[name] = true
+		names = append(names, name)
+	}
+	return wanted, names
 }
 
 // targets reports whether every source of the Application is at rev.
