@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -120,16 +119,7 @@ func encode(s storer.EncodedObjectStorer, o interface {
 	if err := o.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	r, err := obj.Reader()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return writeObject(s, t, data)
+	return s.SetEncodedObject(obj)
 }
 
 // writeTree stores the trees of files (repository paths) and returns the
